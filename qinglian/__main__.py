@@ -1,0 +1,3 @@
+from qinglian.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""`qinglian stack`: the local Kafka + PostgreSQL stack."""
+
+from __future__ import annotations
+
+import typer
+
+stack_app = typer.Typer(
+    help="本地基础设施（Kafka KRaft + PostgreSQL）/ The local stack: Kafka in KRaft mode and PostgreSQL.",
+    no_args_is_help=True,
+)
+
+
+@stack_app.command()
+def up(ctx: typer.Context) -> None:
+    """启动 / Start Kafka and PostgreSQL and create the topics."""
+    from qinglian.stack import control
+
+    control.up(ctx.obj.settings, report=typer.echo)
+
+
+@stack_app.command()
+def down(ctx: typer.Context) -> None:
+    """停止 / Stop exactly the processes that `up` started."""
+    from qinglian.stack import control
+
+    control.down(ctx.obj.settings, report=typer.echo)
+
+
+@stack_app.command()
+def status(ctx: typer.Context) -> None:
+    """状态 / Report the health of each part; exits 1 if any part is unhealthy."""
+    from qinglian.stack import control
+
+    parts = control.status(ctx.obj.settings)
+    for part in parts:
+        mark = "✔" if part.healthy else "✘"
+        typer.echo(f"{mark} {part.name:<11} {part.detail}")
+    if not all(part.healthy for part in parts):
+        raise typer.Exit(1)

@@ -1,0 +1,59 @@
+"""The Kafka topics Qinglian owns, with their settings: one list, used by the
+stack, the services, the deploy files' consistency test and the docs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qinglian.settings import Settings
+
+DOMAINS = ("canteen", "procurement", "enrollment", "finance")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    purpose: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str]
+
+
+def raw_topic(settings: Settings, domain: str) -> str:
+    """Raw, validated, pseudonymized events of one domain; keyed by school id."""
+    return settings.topic(f"raw.{domain}")
+
+
+def deadletter_topic(settings: Settings) -> str:
+    return settings.topic("deadletter")
+
+
+def alerts_topic(settings: Settings) -> str:
+    return settings.topic("alerts")
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    def spec(name: str, purpose: str, retention_ms: int) -> TopicSpec:
+        return TopicSpec(
+            name=name,
+            purpose=purpose,
+            partitions=settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+            config={
+                "cleanup.policy": "delete",
+                "retention.ms": str(retention_ms),
+                "retention.bytes": "-1",
+                "min.insync.replicas": str(min(2, settings.topic_replication_factor)),
+                "message.timestamp.type": "CreateTime",
+            },
+        )
+
+    raw = [
+        spec(raw_topic(settings, domain), f"{domain} events (the auditors' record)", settings.raw_retention_ms)
+        for domain in DOMAINS
+    ]
+    return [
+        *raw,
+        spec(deadletter_topic(settings), "rejected events with the reason, for `qinglian dlq`", settings.deadletter_retention_ms),
+        spec(alerts_topic(settings), "alerts raised by the detectors", settings.alerts_retention_ms),
+    ]
