@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: pretty console on a TTY, JSON lines otherwise."
     )
+    bind_host: str = Field("127.0.0.1", description="Address the HTTP APIs and /metrics listen on (0.0.0.0 in containers).")
     ingest_port: int = Field(8100, description="HTTP port of the push API (`qinglian ingest serve`).")
     ingest_metrics_port: int = Field(9101, description="Prometheus /metrics port of the ingest service.")
     detectors_metrics_port: int = Field(9102, description="Prometheus /metrics port of a detector worker.")
