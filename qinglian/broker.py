@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaConfigurationError, NoBrokersAvailable, TopicAlreadyExistsError
 
-from qinglian.errors import BrokerUnavailable
+from qinglian.errors import BrokerUnavailable, ConfigurationError
 from qinglian.settings import Settings
 from qinglian.topics import TopicSpec, topic_specs
 
@@ -27,16 +27,20 @@ def _servers(settings: Settings) -> list[str]:
     return [server.strip() for server in settings.kafka_bootstrap_servers.split(",")]
 
 
+def _unreachable(settings: Settings) -> BrokerUnavailable:
+    return BrokerUnavailable(
+        f"Kafka at {settings.kafka_bootstrap_servers} is unreachable; "
+        "start it with `qinglian stack up` or set QINGLIAN_KAFKA_BOOTSTRAP_SERVERS"
+    )
+
+
 def admin_client(settings: Settings, timeout_ms: int = 10_000) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(
             bootstrap_servers=_servers(settings), client_id="qinglian-admin", request_timeout_ms=timeout_ms
         )
-    except (NoBrokersAvailable, KafkaError) as exc:
-        raise BrokerUnavailable(
-            f"Kafka at {settings.kafka_bootstrap_servers} is unreachable ({exc.__class__.__name__}); "
-            "start it with `qinglian stack up` or set QINGLIAN_KAFKA_BOOTSTRAP_SERVERS"
-        ) from exc
+    except NoBrokersAvailable as exc:
+        raise _unreachable(settings) from exc
 
 
 def durable_producer(settings: Settings, client_id: str, **overrides: object) -> KafkaProducer:
@@ -46,7 +50,7 @@ def durable_producer(settings: Settings, client_id: str, **overrides: object) ->
         "client_id": client_id,
         "acks": "all",
         "enable_idempotence": True,
-        "max_in_flight_requests_per_connection": 5,
+        "max_in_flight_requests_per_connection": 1,  # kafka-python requires 1 for idempotence
         "retries": 5,
         "linger_ms": 5,
         "compression_type": None,
@@ -54,8 +58,10 @@ def durable_producer(settings: Settings, client_id: str, **overrides: object) ->
     }
     try:
         return KafkaProducer(**options)
-    except (NoBrokersAvailable, KafkaError) as exc:
-        raise BrokerUnavailable(f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc}") from exc
+    except NoBrokersAvailable as exc:
+        raise _unreachable(settings) from exc
+    except KafkaConfigurationError as exc:
+        raise ConfigurationError(f"invalid Kafka client option: {exc}") from exc
 
 
 def consumer(settings: Settings, *topics: str, group_id: str | None, **overrides: object) -> KafkaConsumer:
@@ -69,8 +75,10 @@ def consumer(settings: Settings, *topics: str, group_id: str | None, **overrides
     }
     try:
         return KafkaConsumer(*topics, **options)
-    except (NoBrokersAvailable, KafkaError) as exc:
-        raise BrokerUnavailable(f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc}") from exc
+    except NoBrokersAvailable as exc:
+        raise _unreachable(settings) from exc
+    except KafkaConfigurationError as exc:
+        raise ConfigurationError(f"invalid Kafka client option: {exc}") from exc
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:

@@ -37,3 +37,16 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"{mark} {part.name:<11} {part.detail}")
     if not all(part.healthy for part in parts):
         raise typer.Exit(1)
+
+
+@stack_app.command()
+def topics(ctx: typer.Context) -> None:
+    """主题 / Create the project's topics on the configured brokers (local or existing cluster)."""
+    from qinglian import broker
+    from qinglian.topics import topic_specs
+
+    settings = ctx.obj.settings
+    created = set(broker.ensure_topics(settings))
+    for spec in topic_specs(settings):
+        state = "created" if spec.name in created else "present"
+        typer.echo(f"{spec.name:<28} {state:<8} partitions={spec.partitions} retention.ms={spec.config['retention.ms']}  {spec.purpose}")
