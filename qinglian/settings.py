@@ -122,6 +122,21 @@ class Settings(BaseSettings):
         return shown
 
 
+def configuration_table() -> str:
+    """The README's configuration table, generated from the fields so the two cannot drift."""
+    rows = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = "(development key)"
+        elif name == "cache_dir":
+            default = "~/.cache/qinglian"
+        elif default is None:
+            default = "(unset)"
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)
+
+
 def _unknown_environment_variables() -> list[str]:
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
     return sorted(name for name in os.environ if name.startswith(ENV_PREFIX) and name not in known)

@@ -60,8 +60,16 @@ def root(
 
 
 @app.command("config")
-def show_config(ctx: typer.Context) -> None:
+def show_config(
+    ctx: typer.Context,
+    markdown: Annotated[bool, typer.Option("--markdown", help="配置说明表 / Print the README's configuration table instead.")] = False,
+) -> None:
     """显示生效配置 / Show the effective settings (secrets masked)."""
+    if markdown:
+        from qinglian.settings import configuration_table
+
+        typer.echo(configuration_table())
+        return
     for name, value in ctx.obj.settings.as_dict().items():
         typer.echo(f"{name} = {value}")
 
