@@ -15,6 +15,7 @@ import typer
 
 from qinglian import __version__
 from qinglian.cli.context import CliState
+from qinglian.cli.demo import demo
 from qinglian.cli.stack import stack_app
 from qinglian.errors import QinglianError
 from contracts.cli import contracts_app
@@ -72,6 +73,9 @@ def show_config(
         return
     for name, value in ctx.obj.settings.as_dict().items():
         typer.echo(f"{name} = {value}")
+
+
+app.command("demo")(demo)
 
 
 def main() -> None:
