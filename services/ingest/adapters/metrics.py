@@ -1,0 +1,47 @@
+"""Prometheus metrics of the ingest service, on a registry the composition root owns."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+# Push requests carry up to a few hundred events; buckets stretch to the 5 s publish timeout.
+PUSH_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UNKNOWN_TYPE_LABEL = "unknown"
+
+
+class IngestMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self._received = Counter(
+            "qinglian_ingest_events_received_total",
+            "Events received, before validation.",
+            ["source", "type"],
+            registry=registry,
+        )
+        self._results = Counter(
+            "qinglian_ingest_events_total",
+            "Events by outcome: accepted (stored in Kafka), duplicate, rejected (dead-lettered).",
+            ["source", "type", "result"],
+            registry=registry,
+        )
+        self._deadletters = Counter(
+            "qinglian_ingest_deadletters_total",
+            "Records written to the dead-letter topic, by stage and first rule broken.",
+            ["stage", "reason"],
+            registry=registry,
+        )
+        self.push_duration = Histogram(
+            "qinglian_ingest_push_request_duration_seconds",
+            "Time to answer POST /v1/events, including the wait for Kafka acknowledgements.",
+            buckets=PUSH_LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def received(self, source: str, event_type: str | None) -> None:
+        self._received.labels(source, event_type or UNKNOWN_TYPE_LABEL).inc()
+
+    def result(self, source: str, event_type: str | None, result: str) -> None:
+        self._results.labels(source, event_type or UNKNOWN_TYPE_LABEL, result).inc()
+
+    def deadlettered(self, stage: str, reason: str) -> None:
+        self._deadletters.labels(stage, reason).inc()

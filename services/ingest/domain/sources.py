@@ -1,0 +1,83 @@
+"""Registered source systems: who may push, with which keys, for which event types and schools.
+
+A source has at most two active signing keys so a secret can be rotated without
+downtime: add the new key, move the sender over, remove the old key. Event types
+and school ids are shell-style patterns (``cn.edu.qinglian.finance.*``, ``*``), so a
+district finance platform can be registered for every school at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+MAX_ACTIVE_KEYS = 2
+
+
+class SourceDefinitionError(ValueError):
+    """A source definition is inconsistent; the message names the source and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    key_id: str
+    secret: bytes
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.key_id!r}, secret=<hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSystem:
+    source_id: str
+    keys: tuple[SigningKey, ...]
+    event_types: tuple[str, ...]
+    school_ids: tuple[str, ...]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.source_id:
+            raise SourceDefinitionError("a source needs a non-empty id")
+        if not 1 <= len(self.keys) <= MAX_ACTIVE_KEYS:
+            raise SourceDefinitionError(
+                f"source '{self.source_id}' has {len(self.keys)} keys; "
+                f"it needs 1 or {MAX_ACTIVE_KEYS} (rotation)"
+            )
+        if len({key.key_id for key in self.keys}) != len(self.keys):
+            raise SourceDefinitionError(f"source '{self.source_id}' has two keys with the same id")
+        if any(not key.secret for key in self.keys):
+            raise SourceDefinitionError(f"source '{self.source_id}' has an empty key secret")
+        if not self.event_types:
+            raise SourceDefinitionError(f"source '{self.source_id}' lists no event types")
+        if not self.school_ids:
+            raise SourceDefinitionError(f"source '{self.source_id}' lists no school ids")
+
+    def key(self, key_id: str) -> SigningKey | None:
+        return next((key for key in self.keys if key.key_id == key_id), None)
+
+    def may_publish_type(self, event_type: str) -> bool:
+        return any(fnmatchcase(event_type, pattern) for pattern in self.event_types)
+
+    def may_publish_school(self, school_id: str) -> bool:
+        return any(fnmatchcase(school_id, pattern) for pattern in self.school_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRegistry:
+    sources: Mapping[str, SourceSystem]
+
+    @classmethod
+    def of(cls, sources: Iterable[SourceSystem]) -> SourceRegistry:
+        by_id: dict[str, SourceSystem] = {}
+        for source in sources:
+            if source.source_id in by_id:
+                raise SourceDefinitionError(f"source '{source.source_id}' is defined twice")
+            by_id[source.source_id] = source
+        return cls(by_id)
+
+    def get(self, source_id: str) -> SourceSystem | None:
+        return self.sources.get(source_id)
+
+    def __len__(self) -> int:
+        return len(self.sources)

@@ -1,0 +1,49 @@
+"""What the use cases need from the outside world; adapters implement these, tests use fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One Kafka record to write: a CloudEvent (structured mode) or a plain JSON record."""
+
+    topic: str
+    key: str | None
+    value: Mapping[str, object]
+    cloudevent: bool
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[Message]) -> list[bool]:
+        """Write the messages and wait for the broker; True where the broker acknowledged the write.
+
+        Blocking: call it from a worker thread, never on the event loop.
+        """
+
+
+class DedupStore(Protocol):
+    """Event ids (scoped by source) already stored in Kafka."""
+
+    def seen(self, source_id: str, event_ids: Collection[str]) -> set[str]: ...
+
+    def remember(self, source_id: str, event_ids: Collection[str], stored_at: datetime) -> None: ...
+
+
+class DeadLetterReader(Protocol):
+    def records(self) -> Iterator[Mapping[str, object]]:
+        """Every record of the dead-letter topic, oldest first per partition."""
+
+
+class Metrics(Protocol):
+    """What the use cases report; services.ingest.adapters.metrics.IngestMetrics implements it."""
+
+    def received(self, source: str, event_type: str | None) -> None: ...
+
+    def result(self, source: str, event_type: str | None, result: str) -> None: ...
+
+    def deadlettered(self, stage: str, reason: str) -> None: ...
