@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT202012
 
 from contracts.catalogue import SchemaCatalogue, load_catalogue, split_title
 from contracts.errors import ContractViolation, UnknownEventType, Violation
-from contracts.naming import ENVELOPE_SCHEMA_ID, parse_type
+from contracts.naming import ENVELOPE_SCHEMA_ID
 from contracts.pii_fields import PiiField, find_pii_fields
 from contracts.violations import to_violations
 

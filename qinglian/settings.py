@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     )
     bind_host: str = Field("127.0.0.1", description="Address the HTTP APIs and /metrics listen on (0.0.0.0 in containers).")
     ingest_port: int = Field(8100, description="HTTP port of the push API (`qinglian ingest serve`).")
+    ingest_sources_file: Path | None = Field(
+        None, description="Sources file of the push API (ids, HMAC keys by env-var name, permitted types and schools)."
+    )
+    ingest_max_body_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest request body the push API accepts.")
+    ingest_max_events: int = Field(1000, ge=1, description="Most events in one push request.")
+    ingest_signature_window_seconds: int = Field(300, ge=1, description="Allowed clock skew of a signed push request.")
+    ingest_publish_timeout_seconds: float = Field(5.0, gt=0, description="Seconds the push API waits for Kafka's acks.")
     ingest_metrics_port: int = Field(9101, description="Prometheus /metrics port of the ingest service.")
     detectors_metrics_port: int = Field(9102, description="Prometheus /metrics port of a detector worker.")
     alerting_port: int = Field(8200, description="HTTP port of the alerting API and console.")

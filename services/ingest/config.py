@@ -1,15 +1,11 @@
-"""Tunables of the push API. The composition root receives them; the CLI maps options onto them.
-
-Proposed settings (not yet in qinglian.settings): QINGLIAN_INGEST_SOURCES_FILE,
-QINGLIAN_INGEST_MAX_BODY_BYTES, QINGLIAN_INGEST_MAX_EVENTS,
-QINGLIAN_INGEST_SIGNATURE_WINDOW_SECONDS, QINGLIAN_INGEST_PUBLISH_TIMEOUT_SECONDS.
-"""
+"""Tunables of the push API, read from the QINGLIAN_INGEST_* settings; tests build them directly."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from qinglian.settings import Settings
 from services.ingest.domain.batch import BodyLimits
 
 DEFAULT_SIGNATURE_WINDOW_SECONDS = 300
@@ -22,3 +18,11 @@ class PushOptions:
     signature_window: timedelta = timedelta(seconds=DEFAULT_SIGNATURE_WINDOW_SECONDS)
     publish_timeout_seconds: float = DEFAULT_PUBLISH_TIMEOUT_SECONDS
     retry_after_seconds: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PushOptions:
+        return cls(
+            limits=BodyLimits(max_bytes=settings.ingest_max_body_bytes, max_events=settings.ingest_max_events),
+            signature_window=timedelta(seconds=settings.ingest_signature_window_seconds),
+            publish_timeout_seconds=settings.ingest_publish_timeout_seconds,
+        )

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from services.ingest.config import (
-    DEFAULT_PUBLISH_TIMEOUT_SECONDS,
-    DEFAULT_SIGNATURE_WINDOW_SECONDS,
-    PushOptions,
-)
-from services.ingest.domain.batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, BodyLimits
+from qinglian.errors import ConfigurationError
+from services.ingest.config import PushOptions
 from services.ingest.errors import RedriveRefused
 
 ingest_app = typer.Typer(
@@ -29,41 +25,32 @@ dlq_app = typer.Typer(
 def serve(
     ctx: typer.Context,
     sources: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--sources", help="来源文件 / Sources file (YAML or TOML): ids, keys, permissions."
+            "--sources",
+            help="来源文件 / Sources file (YAML or TOML): ids, keys, permissions "
+            "(default: QINGLIAN_INGEST_SOURCES_FILE).",
         ),
-    ],
-    host: Annotated[str, typer.Option(help="监听地址 / Address to listen on.")] = "127.0.0.1",
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="监听地址 / Address to listen on (default: QINGLIAN_BIND_HOST).")
+    ] = None,
     port: Annotated[
         int | None, typer.Option(help="端口 / Port (default: QINGLIAN_INGEST_PORT).")
     ] = None,
-    max_body_bytes: Annotated[
-        int, typer.Option(help="请求体上限 / Largest body in bytes.")
-    ] = DEFAULT_MAX_BYTES,
-    max_events: Annotated[
-        int, typer.Option(help="每批事件上限 / Most events per request.")
-    ] = DEFAULT_MAX_EVENTS,
-    signature_window: Annotated[
-        int, typer.Option(help="时间戳窗口秒数 / Allowed clock skew, seconds.")
-    ] = DEFAULT_SIGNATURE_WINDOW_SECONDS,
-    publish_timeout: Annotated[
-        float, typer.Option(help="Kafka 确认超时秒数 / Seconds to wait for acks.")
-    ] = DEFAULT_PUBLISH_TIMEOUT_SECONDS,
 ) -> None:
     """推送接口 / Serve POST /v1/events (and /metrics on QINGLIAN_INGEST_METRICS_PORT)."""
     from services.ingest import bootstrap
 
     settings = ctx.obj.settings
-    options = PushOptions(
-        limits=BodyLimits(max_bytes=max_body_bytes, max_events=max_events),
-        signature_window=timedelta(seconds=signature_window),
-        publish_timeout_seconds=publish_timeout,
-    )
+    sources_file = sources or settings.ingest_sources_file
+    if sources_file is None:
+        raise ConfigurationError("no sources file: pass --sources FILE or set QINGLIAN_INGEST_SOURCES_FILE")
+    options = PushOptions.from_settings(settings)
     bootstrap.serve(
         settings,
-        sources_file=sources,
-        host=host,
+        sources_file=sources_file,
+        host=host or settings.bind_host,
         port=port or settings.ingest_port,
         options=options,
     )
