@@ -1,9 +1,229 @@
-"""`qinglian alerting …`, `qinglian db …` and `qinglian audit …`: the alerting service's commands."""
+"""`qinglian alerting …`, `qinglian db …` and `qinglian audit …`: the alerting service's commands.
+
+Heavy modules (SQLAlchemy, Alembic, Kafka) are imported inside the commands, so
+`qinglian --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from services.alerting.bootstrap import AlertingService
 
 alerting_app = typer.Typer(help="处置 / Alerting: cases, workflow, console.", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 / Case database migrations.", no_args_is_help=True)
 audit_app = typer.Typer(help="审计 / Audit: verify tamper-evident histories.", no_args_is_help=True)
+silence_app = typer.Typer(
+    help="屏蔽 / Silences: suppress matching alerts for a while.", no_args_is_help=True
+)
+alerting_app.add_typer(silence_app, name="silence")
+
+TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="处置策略 / Alerting policy TOML (grouping, deadlines, escalation)."
+    ),
+]
+LeadersOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--leaders",
+        help="学校领导名单 / YAML: school id → role → pseudonym (conflict of interest).",
+    ),
+]
+
+
+@contextmanager
+def _alerting(
+    ctx: typer.Context, policy: Path | None = None, leaders: Path | None = None
+) -> Iterator[AlertingService]:
+    """The wired service, with database failures reported on one line."""
+    from services.alerting.adapters.database import database_errors
+    from services.alerting.adapters.leaders import load_leaders_file
+    from services.alerting.adapters.policy_file import load_policy
+    from services.alerting.bootstrap import bootstrap
+
+    settings = ctx.obj.settings
+    with database_errors():
+        yield bootstrap(
+            settings,
+            policy=load_policy(policy, timezone=settings.timezone),
+            leaders=load_leaders_file(leaders) if leaders else None,
+        )
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="目标版本 / Target revision.")] = "head",
+) -> None:
+    """升级数据库结构 / Apply the migrations up to REVISION (default: head)."""
+    from services.alerting.adapters import migrator
+
+    url = ctx.obj.settings.database_url
+    migrator.upgrade(url, revision)
+    typer.echo(f"数据库已升级 / database at {migrator.current(url) or 'base'}")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context) -> None:
+    """检查模型与迁移一致 / Fail unless the database is at head and the models match the migrations."""
+    from services.alerting.adapters import migrator
+
+    migrator.check(ctx.obj.settings.database_url)
+    typer.echo("模型与迁移一致 / models and migrations match")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """当前版本 / Show the database's migration revision."""
+    from services.alerting.adapters import migrator
+
+    typer.echo(migrator.current(ctx.obj.settings.database_url) or "base (no migrations applied)")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """校验全部案件历史 / Verify every case's hash-chained history; exit 1 naming each tampered case."""
+    with _alerting(ctx) as service:
+        result = service.verify_histories()
+    for broken in result.broken:
+        typer.echo(f"篡改 / TAMPERED  case {broken.case_id}: {broken.status.describe()}")
+    typer.echo(
+        f"已校验 {result.checked} 个案件，{len(result.broken)} 个异常 / "
+        f"checked {result.checked} cases, {len(result.broken)} failed"
+    )
+    if not result.intact:
+        raise typer.Exit(1)
+
+
+@alerting_app.command("consume")
+def consume(
+    ctx: typer.Context,
+    policy: PolicyOption = None,
+    leaders: LeadersOption = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="每批条数 / Alerts per batch and transaction.")
+    ] = 500,
+) -> None:
+    """消费预警生成案件 / Turn alerts from the alerts topic into cases until interrupted (SIGINT/SIGTERM)."""
+    from qinglian.logging import configure_logging
+    from qinglian.metrics import serve_metrics
+    from services.alerting.adapters.alert_consumer import ConsumerTuning
+    from services.alerting.entrypoints.consumer import consume_alerts
+
+    settings = ctx.obj.settings
+    configure_logging(settings, "alerting")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _alerting(ctx, policy, leaders) as service:
+        serve_metrics(
+            service.metrics.registry,
+            settings.alerting_metrics_port,
+            "QINGLIAN_ALERTING_METRICS_PORT",
+            host=settings.bind_host,
+        )
+        consume_alerts(settings, service, stop=stop, tuning=ConsumerTuning(batch_size=batch_size))
+
+
+@alerting_app.command("escalate")
+def escalate(ctx: typer.Context, policy: PolicyOption = None) -> None:
+    """督办一轮 / One scheduler pass: record the reminders due now, then send pending notifications."""
+    with _alerting(ctx, policy) as service:
+        steps = service.escalate()
+        deliveries = service.dispatch_notifications()
+    sent = sum(1 for delivery in deliveries if delivery.delivered)
+    typer.echo(
+        f"新增督办 {len(steps)} 条，发送 {sent}/{len(deliveries)} / "
+        f"recorded {len(steps)} reminders, sent {sent} of {len(deliveries)} notifications"
+    )
+
+
+@alerting_app.command("outcomes")
+def outcomes(ctx: typer.Context) -> None:
+    """规则处置结论统计 / Resolution counts and false-positive rate per rule."""
+    with _alerting(ctx) as service:
+        rules = service.outcomes_by_rule()
+    for rule in rules:
+        counts = ", ".join(
+            f"{resolution.value}={count}" for resolution, count in rule.counts.items()
+        )
+        rate = "-" if rule.false_positive_rate is None else f"{rule.false_positive_rate:.1%}"
+        typer.echo(f"{rule.rule_id:<8} FP率/FP rate {rate:>6}  {counts}")
+
+
+@silence_app.command("add")
+def silence_add(
+    ctx: typer.Context,
+    match: Annotated[
+        list[str],
+        typer.Option("--match", "-m", help="条件 / Matcher, e.g. rule_id=C6 or school_id=~5001.*"),
+    ],
+    ends: Annotated[
+        datetime, typer.Option(formats=TIME_FORMATS, help="结束时间 / End, ISO 8601 with offset.")
+    ],
+    author: Annotated[str, typer.Option(help="创建人 / Who creates it.")],
+    comment: Annotated[str, typer.Option(help="理由 / Why.")],
+    starts: Annotated[
+        datetime | None, typer.Option(formats=TIME_FORMATS, help="开始时间 / Start (default: now).")
+    ] = None,
+) -> None:
+    """新增屏蔽 / Add a silence; prints its id."""
+    from services.alerting.domain.commands import CreateSilence
+    from services.alerting.domain.silences import Matcher
+
+    with _alerting(ctx) as service:
+        silence = service.create_silence(
+            CreateSilence(
+                matchers=tuple(Matcher.parse(text) for text in match),
+                starts_at=starts or service.clock(),
+                ends_at=ends,
+                created_by=author,
+                comment=comment,
+            )
+        )
+    typer.echo(silence.id)
+
+
+@silence_app.command("list")
+def silence_list(ctx: typer.Context) -> None:
+    """列出屏蔽 / List silences, newest first."""
+    with _alerting(ctx) as service:
+        now = service.clock()
+        silences = service.silences()
+    for silence in silences:
+        state = (
+            "active"
+            if silence.is_active(now)
+            else ("pending" if now < silence.starts_at else "ended")
+        )
+        matchers = ",".join(str(matcher) for matcher in silence.matchers)
+        typer.echo(
+            f"{silence.id}  {state:<7}  {silence.starts_at.isoformat()} → {silence.ends_at.isoformat()}  "
+            f"{matchers}  {silence.created_by}: {silence.comment}"
+        )
+
+
+@silence_app.command("expire")
+def silence_expire(
+    ctx: typer.Context,
+    silence_id: Annotated[str, typer.Argument(metavar="ID")],
+    actor: Annotated[str, typer.Option(help="操作人 / Who ends it.")],
+) -> None:
+    """提前结束屏蔽 / End a silence now."""
+    from services.alerting.domain.commands import ExpireSilence
+
+    with _alerting(ctx) as service:
+        ended = service.expire_silence(ExpireSilence(silence_id, actor))
+    typer.echo(f"{ended.id} ends at {ended.ends_at.isoformat()}")

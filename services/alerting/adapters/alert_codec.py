@@ -1,0 +1,129 @@
+"""Alert events on the wire (CloudEvents, structured mode) to domain alerts and back.
+
+Validation is the contract's own (``contracts.registry.validate``); on top of it
+the alerting service refuses a person subject whose id is not a pseudonym, so a
+clear identifier can never end up in a case.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from contracts.envelope import new_event
+from contracts.errors import ContractViolation
+from contracts.registry import validate
+from services.alerting.domain.alerts import Alert, RiskArea, Severity, Subject, SubjectKind, Window
+from services.alerting.errors import InvalidAlert
+
+ALERT_EVENT_TYPE = "cn.edu.qinglian.alerts.alert.v1"
+DETECTORS_SOURCE = "/qinglian/detectors"
+_PSEUDONYM = re.compile(r"pn:[0-9a-f]{32}")
+_PERSON_KINDS = frozenset({SubjectKind.STUDENT, SubjectKind.STAFF})
+
+
+def decode_alert_event(value: bytes | None) -> Alert:
+    """The alert in one Kafka record value; raises InvalidAlert saying what is wrong."""
+    if value is None:
+        raise InvalidAlert("空消息 / empty record value (tombstone)")
+    try:
+        event = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidAlert(f"不是 JSON / not JSON: {exc}") from exc
+    if not isinstance(event, dict):
+        raise InvalidAlert("不是 CloudEvent 对象 / value is not a JSON object")
+    try:
+        validate(event)
+    except ContractViolation as exc:
+        reasons = [{"path": v.path, "rule": v.rule, "message": v.message} for v in exc.violations]
+        raise InvalidAlert(str(exc), reasons) from exc
+    if event["type"] != ALERT_EVENT_TYPE:
+        raise InvalidAlert(f"不是预警事件 / event type {event['type']} is not {ALERT_EVENT_TYPE}")
+    return alert_from_data(event["data"])
+
+
+def alert_from_data(data: dict[str, Any]) -> Alert:
+    """A domain alert from contract-valid ``data``."""
+    subject = Subject(SubjectKind(data["subject"]["kind"]), data["subject"]["id"])
+    if subject.kind in _PERSON_KINDS and not _PSEUDONYM.fullmatch(subject.id):
+        message = f"人员主体须为假名 / a {subject.kind.value} subject must be a pseudonym (pn:<32 hex>), got a clear id"
+        raise InvalidAlert(
+            message, [{"path": "data.subject.id", "rule": "pseudonym", "message": message}]
+        )
+    window = data["window"]
+    return Alert(
+        alert_id=data["alert_id"],
+        rule_id=data["rule_id"],
+        rule_version=data["rule_version"],
+        title_zh=data["title_zh"],
+        title_en=data["title_en"],
+        severity=Severity(data["severity"]),
+        risk_area=RiskArea(data["risk_area"]),
+        school_id=data["school_id"],
+        district_id=data["district_id"],
+        subject=subject,
+        measured_value=data["measured_value"],
+        threshold=data["threshold"],
+        comparison=data["comparison"],
+        evidence_event_ids=tuple(data["evidence_event_ids"]),
+        citation=data["citation"],
+        window=None if window is None else Window(_time(window["start"]), _time(window["end"])),
+        event_time=_time(data["event_time"]),
+        detected_at=_time(data["detected_at"]),
+        rules_config_hash=data["rules_config_hash"],
+        details=data["details"],
+    )
+
+
+def alert_to_data(alert: Alert) -> dict[str, Any]:
+    """The contract's ``data`` object for ``alert`` (what the detectors publish, and what a case stores)."""
+    return {
+        "alert_id": alert.alert_id,
+        "rule_id": alert.rule_id,
+        "rule_version": alert.rule_version,
+        "title_zh": alert.title_zh,
+        "title_en": alert.title_en,
+        "severity": alert.severity.value,
+        "risk_area": alert.risk_area.value,
+        "school_id": alert.school_id,
+        "district_id": alert.district_id,
+        "subject": {"kind": alert.subject.kind.value, "id": alert.subject.id},
+        "measured_value": alert.measured_value,
+        "threshold": alert.threshold,
+        "comparison": alert.comparison,
+        "evidence_event_ids": list(alert.evidence_event_ids),
+        "citation": alert.citation,
+        "window": None
+        if alert.window is None
+        else {"start": alert.window.start.isoformat(), "end": alert.window.end.isoformat()},
+        "event_time": alert.event_time.isoformat(),
+        "detected_at": alert.detected_at.isoformat(),
+        "rules_config_hash": alert.rules_config_hash,
+        "details": alert.details,
+    }
+
+
+def encode_alert_event(alert: Alert, *, source: str = DETECTORS_SOURCE) -> bytes:
+    """``alert`` as a structured-mode CloudEvent, the bytes a detector writes to the alerts topic."""
+    if alert.school_id is None:
+        raise InvalidAlert(
+            "信封须有学校标识 / the CloudEvent envelope requires schoolid; this alert has no school"
+        )
+    event = new_event(
+        ALERT_EVENT_TYPE,
+        source,
+        alert.school_id,
+        alert_to_data(alert),
+        time=alert.detected_at,
+        subject=alert.alert_id,
+        event_id=alert.alert_id,
+        district_id=alert.district_id,
+    )
+    return orjson.dumps(event)
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -1,0 +1,73 @@
+"""Errors of the alerting service.
+
+    QinglianError
+    └── AlertingError                 base of this service's errors
+        ├── InvalidAlert              an alert event cannot be decoded or violates the contract (→ dead-letter topic)
+        ├── InvalidTransition         a workflow action is not allowed in the case's state, or lacks what it needs
+        ├── InvalidSilence            a silence has no matchers, a bad regex or an empty time range
+        ├── InvalidPolicy             the alerting policy file or the school leaders file is malformed
+        ├── CalendarNotCovered        the working-day calendar does not know the year asked for
+        ├── CaseNotFound              no case has the given id
+        ├── SilenceNotFound           no silence has the given id
+        ├── NotificationFailed        one delivery did not go through (kept on the outbox row, retried)
+        ├── DatabaseUnavailable       the case database cannot be reached after retrying
+        └── MigrationError            the schema is behind the code, or models and migrations differ
+
+Messages are zh-CN first, English second, and say what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from qinglian.errors import QinglianError
+
+
+class AlertingError(QinglianError):
+    pass
+
+
+class InvalidAlert(AlertingError):
+    """``reasons`` are dead-letter reasons: ``{"path", "rule", "message"}`` each, as ingest writes them."""
+
+    def __init__(self, message: str, reasons: Sequence[Mapping[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.reasons = [dict(reason) for reason in reasons] or [
+            {"path": "", "rule": "alert", "message": message}
+        ]
+
+
+class InvalidTransition(AlertingError):
+    pass
+
+
+class InvalidSilence(AlertingError):
+    pass
+
+
+class InvalidPolicy(AlertingError):
+    pass
+
+
+class CalendarNotCovered(AlertingError):
+    pass
+
+
+class CaseNotFound(AlertingError):
+    pass
+
+
+class SilenceNotFound(AlertingError):
+    pass
+
+
+class NotificationFailed(AlertingError):
+    pass
+
+
+class DatabaseUnavailable(AlertingError):
+    pass
+
+
+class MigrationError(AlertingError):
+    pass
