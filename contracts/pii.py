@@ -10,13 +10,14 @@ that happen to be equal do not collide.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+import orjson
 
 from contracts.pii_fields import ARRAY_ITEMS
 from contracts.registry import pii_fields
@@ -41,7 +42,7 @@ def pseudonymize(event: dict[str, Any], key: bytes) -> dict[str, Any]:
     Works on invalid events too (ingest pseudonymizes dead letters): a value of the wrong shape at a
     PII location (a number, an object) is replaced as a whole, so nothing there stays in clear.
     """
-    result = copy.deepcopy(event)
+    result = orjson.loads(orjson.dumps(event))  # a deep copy of JSON data, ~20x faster than copy.deepcopy
     for field in pii_fields(event["type"]):
         for container, name in _locations(result.get("data"), field.segments):
             if _is_clear(container[name]):

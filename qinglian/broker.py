@@ -53,7 +53,8 @@ def durable_producer(settings: Settings, client_id: str, **overrides: object) ->
         "max_in_flight_requests_per_connection": 1,  # kafka-python requires 1 for idempotence
         "retries": 5,
         "linger_ms": 5,
-        "compression_type": None,
+        "batch_size": 256 * 1024,  # one request per partition carries a whole push batch
+        "compression_type": "lz4",  # kafka-python sends compressed batches ~4x faster than plain ones
         **overrides,
     }
     try:

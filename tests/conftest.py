@@ -40,18 +40,8 @@ def postgres_admin_url(settings: Settings) -> str:
 @pytest.fixture(scope="session")
 def postgres_database_url(postgres_admin_url: str, settings: Settings) -> Iterator[str]:
     """A fresh database on the local cluster for this test session, dropped afterwards."""
-    import sqlalchemy
-
-    name = f"qinglian_test_{uuid.uuid4().hex[:10]}"
-    engine = sqlalchemy.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres.database_url(settings, database=name)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
+    with postgres.temporary_database(settings, prefix="qinglian_test") as url:
+        yield url
 
 
 @pytest.fixture

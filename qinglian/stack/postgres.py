@@ -12,8 +12,13 @@ import os
 import pwd
 import stat
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy
 
 from qinglian.errors import StackError
 from qinglian.settings import Settings
@@ -155,3 +160,18 @@ def running_pid(settings: Settings) -> int | None:
     return postgres_paths(settings).pid_file.running_pid()
 
 
+
+
+@contextmanager
+def temporary_database(settings: Settings, prefix: str = "qinglian_tmp") -> Iterator[str]:
+    """A fresh database on the local cluster (tests, benchmarks), dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = sqlalchemy.create_engine(database_url(settings, "postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield database_url(settings, name)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()

@@ -1,0 +1,200 @@
+"""Push API throughput and latency against the raw kafka-python producer, on one broker in one run.
+
+    .venv/bin/python -m bench.push_api [--events 50000] [--batch 500] [--clients 4]
+
+1. Throughput: signed batches of --batch events (validated, pseudonymized, acks=all,
+   deduplicated in PostgreSQL) posted by --clients concurrent clients to a real
+   `qinglian ingest serve` process.
+2. Baseline: the raw kafka-python producer (acks=all, idempotent) sending the same
+   pseudonymized payloads to the same broker.
+3. Latency: p50/p99 request latency of the push API at half its measured throughput.
+
+Needs the local stack (`qinglian stack up`). Topics get a fresh prefix and the
+dedup store a fresh database, both removed afterwards. Prints the figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+from contracts.pii import pseudonymize
+from qinglian import broker
+from qinglian.settings import Settings, load_settings, project_root
+from qinglian.stack.postgres import temporary_database
+from qinglian.stack.processes import wait_until
+from qinglian.topics import raw_topic, topic_specs
+from services.ingest.domain.signature import signing_headers
+from services.ingest.domain.sources import SigningKey
+
+SOURCE_ID = "bench-finance"
+SECRET = b"bench-secret-not-for-production"
+EXAMPLE_TYPES = ("payment_voucher", "invoice", "fee_charge", "reimbursement")
+
+
+def make_events(count: int) -> list[dict]:
+    examples = [
+        json.loads((project_root() / "contracts" / "examples" / f"cn.edu.qinglian.finance.{name}.v1.json").read_text())
+        for name in EXAMPLE_TYPES
+    ]
+    return [{**examples[i % len(examples)], "id": str(uuid.uuid4())} for i in range(count)]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+class PushServer:
+    def __init__(self, settings: Settings, database_url: str, workdir: Path) -> None:
+        sources = workdir / "sources.yaml"
+        sources.write_text(
+            "sources:\n"
+            f"  - id: {SOURCE_ID}\n    name: bench\n"
+            f"    keys: [{{id: k1, secret: {SECRET.decode()}}}]\n"
+            '    event_types: ["cn.edu.qinglian.finance.*"]\n    school_ids: ["*"]\n'
+        )
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix,
+            "QINGLIAN_DATABASE_URL": database_url,
+            "QINGLIAN_INGEST_METRICS_PORT": str(free_port()),
+            "QINGLIAN_LOG_LEVEL": "warning",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "qinglian", "ingest", "serve", "--sources", str(sources), "--port", str(self.port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "ingest.log", "wb"),  # noqa: SIM115
+        )
+        wait_until(self._answers, timeout=60, what="the push API", log_path=workdir / "ingest.log")
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def post_batch(client: httpx.Client, url: str, batch: list[dict]) -> float:
+    body = orjson.dumps(batch)
+    headers = {"Content-Type": "application/json", **signing_headers(SOURCE_ID, SigningKey("k1", SECRET), body, datetime.now(UTC))}
+    started = time.perf_counter()
+    response = client.post(f"{url}/v1/events", content=body, headers=headers, timeout=60)
+    elapsed = time.perf_counter() - started
+    results = response.json()["results"]
+    if response.status_code != 200 or any(item["status"] != "accepted" for item in results):
+        raise SystemExit(f"push failed: {response.status_code} {response.text[:300]}")
+    return elapsed
+
+
+def push_throughput(url: str, batches: list[list[dict]], clients: int) -> tuple[float, list[float]]:
+    with httpx.Client() as client, ThreadPoolExecutor(clients) as pool:
+        post_batch(client, url, batches[0])  # warm-up: connections, producer, validators
+        started = time.perf_counter()
+        latencies = list(pool.map(lambda batch: post_batch(client, url, batch), batches[1:]))
+        elapsed = time.perf_counter() - started
+    return sum(len(batch) for batch in batches[1:]) / elapsed, latencies
+
+
+def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
+    key = settings.pseudonym_key.get_secret_value().encode()
+    payloads = [(event["schoolid"].encode(), orjson.dumps(pseudonymize(event, key))) for event in events]
+    producer = broker.durable_producer(settings, client_id="bench-raw")
+    topic = raw_topic(settings, "finance")
+    headers = [(broker.CONTENT_TYPE_HEADER, broker.CLOUDEVENTS_CONTENT_TYPE)]
+    try:
+        producer.send(topic, key=payloads[0][0], value=payloads[0][1], headers=headers).get(timeout=30)
+        started = time.perf_counter()
+        futures = [producer.send(topic, key=k, value=v, headers=headers) for k, v in payloads]
+        for future in futures:
+            future.get(timeout=60)
+        return len(payloads) / (time.perf_counter() - started)
+    finally:
+        producer.close()
+
+
+def paced_latencies(url: str, batches: list[list[dict]], events_per_second: float) -> list[float]:
+    interval = len(batches[0]) / events_per_second
+    latencies: list[float] = []
+    lock = threading.Lock()
+    with httpx.Client() as client, ThreadPoolExecutor(8) as pool:
+        def send(batch: list[dict]) -> None:
+            elapsed = post_batch(client, url, batch)
+            with lock:
+                latencies.append(elapsed)
+
+        start = time.perf_counter()
+        for index, batch in enumerate(batches):
+            delay = start + index * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, batch)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=4)
+    arguments = parser.parse_args()
+
+    settings = load_settings(topic_prefix=f"bench{uuid.uuid4().hex[:6]}")
+    broker.ensure_topics(settings)
+    events = make_events(arguments.events)
+    batches = [events[i : i + arguments.batch] for i in range(0, len(events), arguments.batch)]
+    try:
+        with temporary_database(settings, prefix="qinglian_bench") as database_url, tempfile.TemporaryDirectory() as tmp:
+            server = PushServer(settings, database_url, Path(tmp))
+            try:
+                push_rate, loaded = push_throughput(server.url, batches, arguments.clients)
+                raw_rate = raw_producer_rate(settings, make_events(arguments.events))
+                half_load = make_events(arguments.events // 2)
+                paced = paced_latencies(
+                    server.url, [half_load[i : i + arguments.batch] for i in range(0, len(half_load), arguments.batch)],
+                    push_rate / 2,
+                )
+            finally:
+                server.stop()
+    finally:
+        admin = broker.admin_client(settings)
+        admin.delete_topics([spec.name for spec in topic_specs(settings)])
+        admin.close()
+
+    print(f"push API            {push_rate:>10,.0f} events/s  ({arguments.events:,} events, batches of {arguments.batch}, "
+          f"{arguments.clients} clients; request p50 {statistics.median(loaded) * 1000:.0f} ms)")
+    print(f"raw kafka-python    {raw_rate:>10,.0f} events/s  (acks=all, idempotent, same payloads)")
+    print(f"ratio               {push_rate / raw_rate:>10.2f}  (target ≥ 0.60)")
+    print(f"at half load        {push_rate / 2:>10,.0f} events/s: request latency p50 "
+          f"{percentile(paced, 0.5) * 1000:.0f} ms, p99 {percentile(paced, 0.99) * 1000:.0f} ms (target p99 < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
