@@ -23,6 +23,7 @@ from qinglian.errors import ConfigurationError
 ENV_PREFIX = "QINGLIAN_"
 CONFIG_FILE_VARIABLE = f"{ENV_PREFIX}CONFIG_FILE"
 DEVELOPMENT_PSEUDONYM_KEY = "qinglian-development-key-change-me"
+DEVELOPMENT_SESSION_SECRET = "qinglian-development-session-secret-change-me"
 
 
 def project_root() -> Path:
@@ -84,9 +85,42 @@ class Settings(BaseSettings):
     ingest_signature_window_seconds: int = Field(300, ge=1, description="Allowed clock skew of a signed push request.")
     ingest_publish_timeout_seconds: float = Field(5.0, gt=0, description="Seconds the push API waits for Kafka's acks.")
     ingest_metrics_port: int = Field(9101, description="Prometheus /metrics port of the ingest service.")
+    ingest_pull_metrics_port: int = Field(9104, description="Prometheus /metrics port of the pull connectors (`qinglian ingest pull run`).")
     detectors_metrics_port: int = Field(9102, description="Prometheus /metrics port of a detector worker.")
     alerting_port: int = Field(8200, description="HTTP port of the alerting API and console.")
     alerting_metrics_port: int = Field(9103, description="Prometheus /metrics port of the alerting service.")
+    alerting_policy_file: Path | None = Field(
+        None, description="Alerting policy TOML (grouping window, stage deadlines, escalation ladder); built-in defaults when unset."
+    )
+    alerting_leaders_file: Path | None = Field(
+        None, description="YAML of each school's leaders (school id → role → pseudonym), for conflict-of-interest routing."
+    )
+    alerting_channels_file: Path | None = Field(
+        None, description="YAML of notification channels (webhook, DingTalk, WeCom, email); reminders are only logged when unset."
+    )
+    alerting_scheduler_interval_seconds: float = Field(
+        60.0, gt=0, description="Seconds between scheduler passes (escalate overdue cases, send notifications)."
+    )
+    alerting_session_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SESSION_SECRET),
+        description="Key that signs console session cookies and CSRF tokens. Set a secret value in production.",
+    )
+    alerting_session_hours: float = Field(12.0, gt=0, description="Console sessions expire after this many hours.")
+    alerting_cookie_secure: bool = Field(
+        False, description="Mark the console's cookies Secure (HTTPS only); turn on behind TLS."
+    )
+    alerting_attachments_dir: Path = Field(
+        Path(".qinglian/attachments"), description="Where files attached to case actions are kept, named by their sha256."
+    )
+    alerting_public_url: str | None = Field(
+        None, description="Console address used in notification links, e.g. https://jiwei.example.cn; no links when unset."
+    )
+    alerting_smtp_host: str = Field("127.0.0.1", description="SMTP server for email notifications.")
+    alerting_smtp_port: int = Field(25, description="SMTP port for email notifications.")
+    alerting_smtp_sender: str = Field("qinglian@localhost", description="From address of email notifications.")
+    alerting_smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before sending.")
+    alerting_smtp_username: str | None = Field(None, description="SMTP login user; no login when unset.")
+    alerting_smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
     prometheus_port: int = Field(9090, description="Port of the local Prometheus used by the dashboard tests.")
 
     @field_validator("kafka_bootstrap_servers")

@@ -11,11 +11,13 @@ import typer
 
 from qinglian.errors import ConfigurationError
 from services.ingest.config import PushOptions
+from services.ingest.connectors.cli import pull_app
 from services.ingest.errors import RedriveRefused
 
 ingest_app = typer.Typer(
     help="数据接入 / Ingest: push API and pull connectors.", no_args_is_help=True
 )
+ingest_app.add_typer(pull_app, name="pull")
 dlq_app = typer.Typer(
     help="死信 / Dead letters: list, show and re-send rejected events.", no_args_is_help=True
 )

@@ -142,9 +142,7 @@ def _boolean(value: object) -> bool:
 def _codes(table: Mapping[str, object]) -> Converter:
     reverse = {value: code for code, value in table.items()}
     if len(reverse) != len(table):
-        raise ValueError(
-            "a codes table must map each code to a different value, so it can be written back"
-        )
+        raise ValueError("a codes table must map each code to a different value, so it can be written back")
 
     def forward(value: object) -> object:
         code = _text(value)

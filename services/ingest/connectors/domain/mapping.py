@@ -15,6 +15,7 @@ record updated at the source (new version) becomes a new event.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -29,7 +30,7 @@ from services.ingest.connectors.domain.convert import SIMPLE, ConversionError, C
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://contracts.qinglian.edu.cn/connectors")
 # Stands in while a time column does not convert; the raw value then replaces it, for the contract to reject.
 _UNCONVERTED_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_SEGMENT = re.compile(r"([^.\[\]\s]+)|\[(\d+)\]")
 
 Path = tuple[str | int, ...]
 
@@ -39,10 +40,10 @@ def parse_path(text: str) -> Path:
     segments: list[str | int] = []
     position = 0
     for match in _SEGMENT.finditer(text):
-        gap = text[position : match.start()]
-        if gap not in ("", ".") or (gap == "." and not segments):
-            raise ValueError(f"malformed field path {text!r}")
         name, index = match.groups()
+        expected_gap = "." if name is not None and segments else ""
+        if text[position : match.start()] != expected_gap:
+            raise ValueError(f"malformed field path {text!r}")
         segments.append(int(index) if index is not None else name)
         position = match.end()
     if not segments or position != len(text) or not isinstance(segments[0], str):
@@ -85,19 +86,27 @@ class RecordMapping:
     _columns_by_path: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_path = {
-            format_path(path, "data"): rule.column for path, rule in self.fields if rule.column is not None
-        }
-        for attribute, rule in self._envelope_rules():
+        by_path = {format_path(path, "data"): rule.column for path, rule in self.fields if rule.column is not None}
+        for attribute, rule in self.envelope_rules():
             if rule.column is not None:
                 by_path[attribute] = rule.column
         object.__setattr__(self, "_columns_by_path", by_path)
 
-    def _envelope_rules(self) -> list[tuple[str, FieldRule]]:
+    def envelope_rules(self) -> list[tuple[str, FieldRule]]:
+        """(CloudEvents attribute, rule) for the envelope values read from the record."""
         rules = [("schoolid", self.school_id), ("time", self.time)]
         rules += [("subject", self.subject)] if self.subject else []
         rules += [("districtid", self.district_id)] if self.district_id else []
         return rules
+
+    def column_rules(self) -> dict[str, FieldRule]:
+        """Each column read, with the first rule that reads it (its converter says the column's type)."""
+        rules = [rule for _, rule in self.envelope_rules()] + [rule for _, rule in self.fields]
+        by_column: dict[str, FieldRule] = {}
+        for rule in rules:
+            if rule.column is not None:
+                by_column.setdefault(rule.column, rule)
+        return by_column
 
     @property
     def columns(self) -> frozenset[str]:
@@ -124,36 +133,61 @@ def event_id(*parts: object) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(str(part) for part in parts)))
 
 
-def to_event(
-    mapping: RecordMapping, record: Mapping[str, object], *, source: str, event_id: str
-) -> dict[str, Any]:
+def to_event(mapping: RecordMapping, record: Mapping[str, object], *, source: str, event_id: str) -> dict[str, Any]:
     """The CloudEvent for one record; ``source`` may hold ``{school_id}``. Not validated here."""
     data: dict[str, Any] = {}
     for path, rule in mapping.fields:
         present, value = rule.read(record)
         if present:
             _set(data, path, value)
-    school_id = mapping.school_id.read(record)[1]
-    moment, unconverted_time = _event_time(mapping.time.read(record)[1])
-    event = new_event(
+    return build_event(
         mapping.event_type,
-        source.format(school_id=school_id),
-        school_id,  # type: ignore[arg-type]  # a non-string is rejected by the contract, at "schoolid"
+        source,
+        mapping.school_id.read(record)[1],
         data,
-        time=moment,
+        time=mapping.time.read(record)[1],
         subject=_optional(mapping.subject, record),
         event_id=event_id,
         district_id=_optional(mapping.district_id, record),
     )
-    if unconverted_time is not None:
-        event["time"] = unconverted_time
+
+
+def build_event(
+    event_type: str,
+    source: str,
+    school_id: object,
+    data: dict[str, Any],
+    *,
+    time: object,
+    subject: object,
+    event_id: str,
+    district_id: object,
+) -> dict[str, Any]:
+    """``contracts.envelope.new_event`` for converted source values, which may still be wrong.
+
+    A wrong value stays in the event as it came, so the contract check rejects the
+    event at that attribute instead of the connector failing on it.
+    """
+    moment = _aware_time(time)
+    event = new_event(
+        event_type,
+        source.format(school_id=school_id),
+        school_id,  # type: ignore[arg-type]
+        data,
+        time=moment or _UNCONVERTED_TIME,
+        subject=subject,  # type: ignore[arg-type]
+        event_id=event_id,
+        district_id=district_id,  # type: ignore[arg-type]
+    )
+    if moment is None:
+        event["time"] = json_safe(time)
     return event
 
 
 def to_record(mapping: RecordMapping, event: Mapping[str, Any]) -> dict[str, object]:
     """The source record an event was mapped from (the inverse of ``to_event``), for the writers."""
     record: dict[str, object] = {}
-    located = [((name,), rule) for name, rule in mapping._envelope_rules()]
+    located = [((name,), rule) for name, rule in mapping.envelope_rules()]
     located += [(("data", *path), rule) for path, rule in mapping.fields]
     for path, rule in located:
         if rule.column is None or rule.column in record:
@@ -170,19 +204,18 @@ def _optional(rule: FieldRule | None, record: Mapping[str, object]) -> Any:
     return rule.read(record)[1]
 
 
-def _event_time(value: object) -> tuple[datetime, object | None]:
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return _UNCONVERTED_TIME, value
-        if moment.tzinfo is not None:
-            return moment, None
-    return _UNCONVERTED_TIME, value
+def _aware_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _set(node: Any, path: Path, value: object) -> None:
-    for segment, following in zip(path, path[1:]):
+    for segment, following in itertools.pairwise(path):
         child = _child(node, segment)
         if child is None:
             child = [] if isinstance(following, int) else {}

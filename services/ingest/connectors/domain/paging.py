@@ -10,7 +10,8 @@ source filters ``version >= since`` and sorts by version ascending. After each
 page the position moves to ``since = version of the page's last item, page 1``,
 so a record updated during a pass (which moves to the end) cannot shift an unread
 record onto a page already read. Only when a whole page shares one version does
-the page number advance. Without a ``since`` parameter the pages are read in order
+the page number advance. Items at the boundary version are read twice and come
+back "duplicate". Without a ``since`` parameter the pages are read in order
 and the last, partial page is read again on the next pass (append-only sources).
 """
 
@@ -71,9 +72,12 @@ class PagePaging:
         if self.since_param is None:
             return {"page": page if done else page + 1, "since": None}, done
         last = versions[-1]
-        if last != since:
-            return {"page": self.first_page, "since": last}, done
-        return {"page": page if done else page + 1, "since": since}, done
+        if last == since:
+            return {"page": page if done else page + 1, "since": since}, done
+        if all(version == last for version in versions):
+            # Page 1 of `since = last` is this very page: go on with page 2.
+            return {"page": self.first_page + (0 if done else 1), "since": last}, done
+        return {"page": self.first_page, "since": last}, done
 
 
 Paging = CursorPaging | PagePaging
