@@ -2,7 +2,278 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-rules_app = typer.Typer(help="规则 / Detection rules: list, show, batch OCDS evaluation.", no_args_is_help=True)
-detectors_app = typer.Typer(help="检测 / Streaming detector workers (faust-streaming).", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="规则 / Detection rules: list, show, batch OCDS evaluation.", no_args_is_help=True
+)
+detectors_app = typer.Typer(
+    help="检测 / Streaming detector workers (faust-streaming).", no_args_is_help=True
+)
+
+
+RulesFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules", help="规则文件 / Rules file (TOML or YAML; default: the shipped rules.toml)."
+    ),
+]
+DistrictOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--district", help="区县覆盖 / District override file, e.g. districts/chongqing.yaml."
+    ),
+]
+
+
+@rules_app.command("list")
+def list_rules(rules: RulesFileOption = None, district: DistrictOption = None) -> None:
+    """列出规则 / List every rule: id, kind, severity, titles, citation and parameters."""
+    from services.detectors.core.config import load_rule_set
+    from services.detectors.describe import header, summary
+
+    rule_set = load_rule_set(rules, district)
+    typer.echo(header(rule_set))
+    for config in rule_set.rules:
+        typer.echo("\n".join(summary(config)))
+
+
+@rules_app.command("show")
+def show_rule(
+    rule_id: Annotated[str, typer.Argument(help="规则编号 / Rule id, e.g. P3.")],
+    rules: RulesFileOption = None,
+    district: DistrictOption = None,
+) -> None:
+    """规则详情 / Show one rule: metadata, effective parameters and its documentation."""
+    from services.detectors.core.config import load_rule_set
+    from services.detectors.describe import details
+
+    rule_set = load_rule_set(rules, district)
+    typer.echo("\n".join(details(rule_set.get(rule_id.upper()))))
+
+
+@rules_app.command("defaults")
+def print_defaults() -> None:
+    """默认规则文件 / Print a rules file with the catalogue's defaults (the shipped rules.toml)."""
+    from services.detectors.core.config import DEFAULT_LATENESS_MINUTES, DEFAULT_RULES_VERSION
+    from services.detectors.core.rulesfile import render_defaults
+    from services.detectors.rules.catalogue import all_rules
+
+    typer.echo(
+        render_defaults(
+            all_rules(),
+            version=DEFAULT_RULES_VERSION,
+            allowed_lateness_minutes=DEFAULT_LATENESS_MINUTES,
+        ),
+        nl=False,
+    )
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    """An ISO-8601 time; without an offset it is China Standard Time."""
+    from services.detectors.core.eventtime import CHINA_TZ
+    from services.detectors.errors import DetectorError
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise DetectorError(
+            f"{option} {text!r}: 时间格式错误 / not an ISO-8601 time, e.g. 2024-09-01T00:00+08:00"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
+
+
+@detectors_app.command("worker")
+def detectors_worker(
+    ctx: typer.Context,
+    rules: RulesFileOption = None,
+    district: DistrictOption = None,
+    web_port: Annotated[
+        int,
+        typer.Option(
+            "--web-port", help="faust 网页端口 / faust web port, one per worker on a host."
+        ),
+    ] = 6066,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            help="指标端口 / /metrics port (default: QINGLIAN_DETECTORS_METRICS_PORT).",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="每批事件数 / Events per batch.")
+    ] = 1000,
+) -> None:
+    """启动检测 worker / Start a detector worker; several workers share the partitions."""
+    from services.detectors.core.config import load_rule_set
+    from services.detectors.runtime.app import RuntimeOptions
+    from services.detectors.runtime.worker import run_worker
+
+    settings = ctx.obj.settings
+    run_worker(
+        settings,
+        load_rule_set(rules, district),
+        metrics_port=metrics_port if metrics_port is not None else settings.detectors_metrics_port,
+        options=RuntimeOptions(web_port=web_port, batch_size=batch_size),
+    )
+
+
+@detectors_app.command("replay")
+def detectors_replay(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", help="起 / From this Kafka time (inclusive, ISO-8601).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="止 / To this Kafka time (exclusive, ISO-8601).")
+    ] = None,
+    rules: RulesFileOption = None,
+    district: DistrictOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="输出 / Write the alerts as JSON lines to this file."),
+    ] = None,
+) -> None:
+    """回放 / Run the rules over a range of the raw topics (read-only plain consumer) and print the alerts."""
+    from collections import Counter
+    from datetime import UTC
+
+    import orjson
+
+    from services.detectors.core.config import load_rule_set
+    from services.detectors.runtime.replay import replay
+
+    result = replay(
+        ctx.obj.settings,
+        load_rule_set(rules, district),
+        start=_moment(start, "--from"),
+        end=_moment(end, "--to"),
+        detected_at=datetime.now(UTC),
+    )
+    lines = [orjson.dumps(alert.to_dict()) for alert in result.alerts]
+    if out is not None:
+        out.write_bytes(b"".join(line + b"\n" for line in lines))
+    else:
+        for line in lines:
+            typer.echo(line.decode())
+    by_rule = Counter(alert.rule_id for alert in result.alerts)
+    summary = ", ".join(f"{rule} {count}" for rule, count in sorted(by_rule.items())) or "none"
+    typer.echo(
+        f"事件 / events: {result.events}; 预警 / alerts: {len(result.alerts)} ({summary}); "
+        f"无法使用 / unusable records: {len(result.rejected)}; 规则错误 / rule errors: {len(result.rule_errors)}",
+        err=True,
+    )
+
+
+def evaluate(
+    ctx: typer.Context,
+    replay_only: Annotated[
+        bool,
+        typer.Option(
+            "--replay-only",
+            help="仅回放 / Feed the events straight into the engine (fast, no Kafka).",
+        ),
+    ] = False,
+    simulation: Annotated[
+        Path | None,
+        typer.Option(
+            "--simulation", help="模拟输出 / A `qinglian simulate --out` directory to use instead."
+        ),
+    ] = None,
+    schools: Annotated[
+        int | None, typer.Option("--schools", help="学校数 / Scenario size (simulator default).")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="天数 / Scenario days (simulator default).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="随机种子 / Scenario seed (simulator default).")
+    ] = None,
+    rules: RulesFileOption = None,
+    district: DistrictOption = None,
+) -> None:
+    """评估 / Run the simulator's scenario through the detectors; print precision and recall per rule."""
+    from datetime import UTC
+
+    from services.detectors.core.config import load_rule_set
+    from services.detectors.runtime import evaluate as runner
+    from services.detectors.runtime.evaluation import alert_key, format_scores, score
+
+    settings = ctx.obj.settings
+    rule_set = load_rule_set(rules, district)
+    key = settings.pseudonym_key.get_secret_value().encode()
+    if simulation is not None:
+        data = runner.read_simulation(simulation, key)
+    else:
+        scenario = {
+            name: value
+            for name, value in (("schools", schools), ("days", days), ("seed", seed))
+            if value is not None
+        }
+        data = runner.simulate_district(key, **scenario)
+    if replay_only:
+        replayed = runner.replay_events(rule_set, data.events, detected_at=datetime.now(UTC))
+        alerts = [alert.to_dict() for alert in replayed.alerts]
+    else:
+        arguments = [
+            *(["--rules", str(rules)] if rules else []),
+            *(["--district", str(district)] if district else []),
+        ]
+        alerts = runner.live_alerts(settings, data.events, worker_arguments=arguments)
+    typer.echo(
+        f"事件 / events: {len(data.events)}; 预期 / expected anomalies: {len(data.truth)}; 预警 / alerts: {len(alerts)}"
+    )
+    typer.echo(format_scores(score(map(alert_key, alerts), runner.truth_keys(data.truth))))
+
+
+detectors_app.command("evaluate")(evaluate)
+
+
+@rules_app.command("ocds")
+def ocds_indicators(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="OCDS 编译发布 JSON Lines 文件（- 为标准输入）/ Compiled releases, one per line (- for stdin)."
+        ),
+    ],
+    settings: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="Cardinal 设置文件 / Cardinal INI settings (default: every indicator).",
+        ),
+    ] = None,
+    no_meta: Annotated[
+        bool, typer.Option("--no-meta", help="不输出 Meta / Leave out the quartiles and fences.")
+    ] = False,
+) -> None:
+    """OCP 红旗指标批处理 / OCP Cardinal's indicators over OCDS compiled releases, in Cardinal's output shape."""
+    import sys
+
+    from services.detectors.errors import OcdsInputError
+    from services.detectors.ocds_batch import default_settings, indicators_output, parse_settings
+
+    def warn(message: str) -> None:
+        typer.echo(f"WARN {message}", err=True)
+
+    try:
+        parsed = (
+            parse_settings(settings.read_text(encoding="utf-8"), source=str(settings))
+            if settings
+            else default_settings()
+        )
+        if str(file) == "-":
+            typer.echo(indicators_output(sys.stdin, parsed, meta=not no_meta, warn=warn))
+            return
+        with file.open(encoding="utf-8") as lines:
+            typer.echo(indicators_output(lines, parsed, meta=not no_meta, warn=warn))
+    except OSError as exc:
+        raise OcdsInputError(f"{exc.filename}: 无法读取 / cannot read: {exc.strerror}") from exc

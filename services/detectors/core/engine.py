@@ -1,0 +1,196 @@
+"""The one entry point that the streaming runtime and the replay tool share.
+
+    engine = Engine(rule_set)
+    alerts = engine.process(event, detected_at=now)          # per event
+    alerts += engine.advance_watermark(moment, detected_at=now)  # timer / idle partitions
+    alerts += engine.flush(detected_at=now)                  # end of a bounded replay
+
+Event time drives everything: the watermark is the latest event time seen minus
+the configured allowed lateness, and a stateful rule's timer fires once the
+watermark reaches it. Rules are pure, so the same events give the same alerts
+in live detection and in replay.
+
+Persistence order for the runtime: publish the returned alerts first, then
+commit the state store; a crash in between re-processes the event, which gives
+the same alerts again (same ids) instead of losing them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from services.detectors.core.alerts import Alert, build_alert
+from services.detectors.core.config import RuleConfig, RuleSet
+from services.detectors.core.eventtime import event_time, format_time, parse_time
+from services.detectors.core.model import Event, Finding
+from services.detectors.core.rule import (
+    GLOBAL_KEY_PREFIX,
+    RuleContext,
+    SingleEventRule,
+    StatefulRule,
+    Step,
+)
+from services.detectors.core.state import InMemoryStateStore, StateStore
+from services.detectors.errors import RuleEvaluationError
+
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+class Scope(StrEnum):
+    """Which rules an engine runs: all, those keyed by school, or the global ones."""
+
+    ALL = "all"
+    SCHOOL = "school"
+    GLOBAL = "global"
+
+
+class Engine:
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        store: StateStore | None = None,
+        *,
+        scope: Scope = Scope.ALL,
+        watermark: datetime | None = None,
+        on_rule_error: Callable[[RuleEvaluationError], None] | None = None,
+    ) -> None:
+        self.rule_set = rule_set
+        self.store = store if store is not None else InMemoryStateStore()
+        self._on_rule_error = on_rule_error
+        self._latest_event_time = watermark + rule_set.allowed_lateness if watermark else None
+        self._configs = {c.rule_id: c for c in rule_set.enabled() if _in_scope(c, scope)}
+        self._by_type: dict[str, list[RuleConfig]] = {}
+        for config in self._configs.values():
+            for event_type in sorted(config.rule.meta.event_types):
+                self._by_type.setdefault(event_type, []).append(config)
+        self._timers: list[tuple[datetime, str, str]] = []
+        for rule_id, key, entry in self.store.items():
+            if rule_id in self._configs and entry.get("timer"):
+                heapq.heappush(self._timers, (parse_time(entry["timer"]), rule_id, key))
+
+    @property
+    def watermark(self) -> datetime | None:
+        if self._latest_event_time is None:
+            return None
+        return self._latest_event_time - self.rule_set.allowed_lateness
+
+    def state_keys(self, event: Event) -> list[tuple[str, str]]:
+        """(rule id, state key) pairs the event updates: the runtime's routing keys."""
+        return [
+            (config.rule_id, key)
+            for config in self._by_type.get(event["type"], ())
+            if isinstance(config.rule, StatefulRule)
+            for key in config.rule.state_keys(event, config.params)
+        ]
+
+    def process(self, event: Event, *, detected_at: datetime) -> list[Alert]:
+        moment = event_time(event)
+        alerts: list[Alert] = []
+        for config in self._by_type.get(event["type"], ()):
+            findings = self._guarded(config, event, partial(self._apply, config, event))
+            alerts.extend(self._alerts(config, findings, detected_at))
+        alerts.extend(self.advance_watermark(moment, detected_at=detected_at))
+        return alerts
+
+    def advance_watermark(self, moment: datetime, *, detected_at: datetime) -> list[Alert]:
+        """Record that event time has reached ``moment`` and fire the timers now due."""
+        if self._latest_event_time is None or moment > self._latest_event_time:
+            self._latest_event_time = moment
+        return self._fire_due(self.watermark, detected_at)
+
+    def flush(self, *, detected_at: datetime) -> list[Alert]:
+        """Fire every pending timer: the input is complete (end of a bounded replay)."""
+        return self._fire_due(END_OF_TIME, detected_at)
+
+    def _apply(self, config: RuleConfig, event: Event) -> tuple[Finding, ...]:
+        rule = config.rule
+        if isinstance(rule, SingleEventRule):
+            return tuple(rule.evaluate(event, config.params))
+        findings: list[Finding] = []
+        for key in dict.fromkeys(rule.state_keys(event, config.params)):
+            _check_partitioning(rule, key, event)
+            entry = self.store.get(config.rule_id, key)
+            state = entry["state"] if entry else {}
+            step = rule.on_event(state, event, RuleContext(config.params, self.watermark, key))
+            self._save(config.rule_id, key, step, entry)
+            findings.extend(step.findings)
+        return tuple(findings)
+
+    def _fire_due(self, watermark: datetime | None, detected_at: datetime) -> list[Alert]:
+        alerts: list[Alert] = []
+        while watermark is not None and self._timers and self._timers[0][0] <= watermark:
+            due, rule_id, key = heapq.heappop(self._timers)
+            entry = self.store.get(rule_id, key)
+            if entry is None or entry.get("timer") != format_time(due):
+                continue  # superseded: the key's timer moved or its state was dropped
+            config = self._configs[rule_id]
+            context = RuleContext(
+                config.params, watermark if watermark is not END_OF_TIME else due, key
+            )
+            findings = self._guarded(
+                config, None, partial(self._fire, config, key, entry["state"], context)
+            )
+            alerts.extend(self._alerts(config, findings, detected_at))
+        return alerts
+
+    def _fire(
+        self, config: RuleConfig, key: str, state: dict[str, Any], context: RuleContext[Any]
+    ) -> tuple[Finding, ...]:
+        rule: StatefulRule[Any] = config.rule  # type: ignore[assignment]  # only stateful rules set timers
+        step = rule.on_timer(state, context)
+        self._save(config.rule_id, key, step, None)
+        return step.findings
+
+    def _save(self, rule_id: str, key: str, step: Step, previous: dict[str, Any] | None) -> None:
+        if step.state is None:
+            self.store.delete(rule_id, key)
+            return
+        timer = format_time(step.timer) if step.timer else None
+        self.store.put(rule_id, key, {"state": step.state, "timer": timer})
+        if timer is not None and (previous is None or previous.get("timer") != timer):
+            heapq.heappush(self._timers, (parse_time(timer), rule_id, key))
+
+    def _guarded(
+        self, config: RuleConfig, event: Event | None, run: Callable[[], tuple[Finding, ...]]
+    ) -> tuple[Finding, ...]:
+        try:
+            return run()
+        except Exception as exc:
+            error = RuleEvaluationError(config.rule_id, event.get("id") if event else None, exc)
+            if self._on_rule_error is None:
+                raise error from exc
+            self._on_rule_error(error)
+            return ()
+
+    def _alerts(
+        self, config: RuleConfig, findings: tuple[Finding, ...], detected_at: datetime
+    ) -> list[Alert]:
+        return [
+            build_alert(
+                config,
+                finding,
+                rules_config_hash=self.rule_set.config_hash,
+                detected_at=detected_at,
+            )
+            for finding in findings
+        ]
+
+
+def _in_scope(config: RuleConfig, scope: Scope) -> bool:
+    if scope is Scope.ALL:
+        return True
+    is_global = isinstance(config.rule, StatefulRule) and config.rule.meta.global_state
+    return is_global == (scope is Scope.GLOBAL)
+
+
+def _check_partitioning(rule: StatefulRule[Any], key: str, event: Mapping[str, Any]) -> None:
+    expected = GLOBAL_KEY_PREFIX if rule.meta.global_state else f"{event['schoolid']}|"
+    if not key.startswith(expected):
+        raise ValueError(
+            f"state key {key!r} must start with {expected!r} to be partitioned correctly"
+        )

@@ -1,0 +1,81 @@
+"""Event time: parsing CloudEvents times and the calendar periods rules aggregate over.
+
+Periods are computed in China Standard Time (UTC+8, no daylight saving), the
+time zone of every school system Qinglian reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from services.detectors.core.model import Event, Window
+
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO-8601 time with offset; a naive time is a contract violation."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return moment
+
+
+def event_time(event: Event) -> datetime:
+    return parse_time(event["time"])
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).isoformat()
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, CHINA_TZ)
+
+
+def day_window(day: date) -> Window:
+    return Window(start_of(day), start_of(day + timedelta(days=1)))
+
+
+def month_window(moment: datetime) -> Window:
+    day = local_date(moment)
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return Window(start_of(first), start_of(following))
+
+
+def fiscal_year_window(year: int) -> Window:
+    """China's fiscal year is the calendar year (预算法 第十八条)."""
+    return Window(start_of(date(year, 1, 1)), start_of(date(year + 1, 1, 1)))
+
+
+def term_window(term: str) -> Window:
+    """The contracts' term label "2024-2025-1" (autumn: 1 Sep – 1 Feb) or "2024-2025-2"
+    (spring: 1 Feb – 1 Sep, the summer holiday included)."""
+    first_year, _, number = term.split("-")
+    year = int(first_year)
+    if number == "1":
+        return Window(start_of(date(year, 9, 1)), start_of(date(year + 1, 2, 1)))
+    return Window(start_of(date(year + 1, 2, 1)), start_of(date(year + 1, 9, 1)))
+
+
+def days_after(moment: datetime, days: int) -> datetime:
+    """Midnight (China time) ending the ``days``-th calendar day after the moment's date."""
+    return start_of(local_date(moment) + timedelta(days=days + 1))
+
+
+def period_window(moment: datetime, months: int) -> Window:
+    """The calendar period of ``months`` months (1, 2, 3, 4, 6 or 12) that contains the moment."""
+    if 12 % months:
+        raise ValueError(f"a period of {months} months does not divide the year")
+    day = local_date(moment)
+    first_month = (day.month - 1) // months * months + 1
+    end_index = day.year * 12 + first_month - 1 + months
+    return Window(
+        start_of(date(day.year, first_month, 1)),
+        start_of(date(end_index // 12, end_index % 12 + 1, 1)),
+    )

@@ -1,0 +1,56 @@
+"""Where the engine keeps per-key rule state.
+
+Each entry is ``{"state": <rule state>, "timer": <ISO time or null>}``, JSON
+types only, so the streaming runtime can keep it in a faust table (changelog
+topic) and the replay tool in memory. Keys are ``(rule id, state key)``; the
+state key starts with the school id (or ``global|``), which is the partition key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+StoredState = dict[str, Any]
+
+
+class StateStore(Protocol):
+    def get(self, rule_id: str, key: str) -> StoredState | None: ...
+
+    def put(self, rule_id: str, key: str, value: StoredState) -> None: ...
+
+    def delete(self, rule_id: str, key: str) -> None: ...
+
+    def items(self) -> Iterator[tuple[str, str, StoredState]]: ...
+
+
+class InMemoryStateStore:
+    def __init__(self, snapshot: dict[str, dict[str, StoredState]] | None = None) -> None:
+        self._entries: dict[tuple[str, str], StoredState] = {
+            (rule_id, key): value
+            for rule_id, keys in (snapshot or {}).items()
+            for key, value in keys.items()
+        }
+
+    def get(self, rule_id: str, key: str) -> StoredState | None:
+        return self._entries.get((rule_id, key))
+
+    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+        self._entries[(rule_id, key)] = value
+
+    def delete(self, rule_id: str, key: str) -> None:
+        self._entries.pop((rule_id, key), None)
+
+    def items(self) -> Iterator[tuple[str, str, StoredState]]:
+        for (rule_id, key), value in list(self._entries.items()):
+            yield rule_id, key, value
+
+    def snapshot(self) -> dict[str, dict[str, StoredState]]:
+        """All state as one JSON-able mapping ``{rule id: {key: entry}}``."""
+        result: dict[str, dict[str, StoredState]] = {}
+        for (rule_id, key), value in sorted(self._entries.items()):
+            result.setdefault(rule_id, {})[key] = value
+        return result
+
+    def __len__(self) -> int:
+        return len(self._entries)

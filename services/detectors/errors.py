@@ -1,0 +1,41 @@
+"""Errors raised by the detectors.
+
+QinglianError
+└── DetectorError                 base of every detector error
+    ├── RulesConfigError          the rules file or a district override is invalid
+    ├── UnknownRuleError          a rule id is not in the catalogue
+    ├── RuleEvaluationError       a rule failed on one event (the runtime dead-letters it)
+    └── OcdsInputError            an OCDS settings file cannot be used
+"""
+
+from __future__ import annotations
+
+from qinglian.errors import QinglianError
+
+
+class DetectorError(QinglianError):
+    pass
+
+
+class RulesConfigError(DetectorError):
+    pass
+
+
+class UnknownRuleError(DetectorError):
+    def __init__(self, rule_id: str, known: list[str]) -> None:
+        super().__init__(f"未知规则 / unknown rule {rule_id!r}; known rules: {', '.join(known)}")
+        self.rule_id = rule_id
+
+
+class RuleEvaluationError(DetectorError):
+    def __init__(self, rule_id: str, event_id: str | None, cause: Exception) -> None:
+        super().__init__(
+            f"rule {rule_id} failed on event {event_id}: {type(cause).__name__}: {cause}"
+        )
+        self.rule_id = rule_id
+        self.event_id = event_id
+        self.cause = cause
+
+
+class OcdsInputError(DetectorError):
+    pass

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from services.detectors.rules.enrollment.e2_phantom_enrollment import RULE
+from services.detectors.rules.enrollment.fixtures import (
+    attendance,
+    registration,
+    student_id,
+    withdrawal,
+)
+from services.detectors.testing import assert_order_independent, run
+
+SCHOOL_DAYS = [f"2026-09-{d:02d}" for d in (1, 2, 3, 4, 7, 8, 9, 10, 11, 14, 15, 16)]
+
+
+def term(sheets_for_student_2: int, *, absent_reason_days: int = 0) -> list[dict]:
+    """Student 1 attends every day; student 2 attends the first N days."""
+    events = [
+        registration(1, at="2026-08-31T09:00:00+08:00"),
+        registration(2, at="2026-08-31T09:00:00+08:00"),
+    ]
+    for index, day in enumerate(SCHOOL_DAYS):
+        present = [1, 2] if index < sheets_for_student_2 else [1]
+        events.append(attendance(f"S-{day}", day, present))
+    return events
+
+
+@pytest.mark.parametrize(
+    ("attended_days", "fires"),
+    [(2, True), (3, False), (12, False)],
+    ids=["ten school days missed", "boundary: nine missed", "always there"],
+)
+def test_phantom_after_n_school_days(attended_days, fires):
+    alerts = run(RULE, term(attended_days))
+    assert [a["subject"]["id"] for a in alerts] == ([student_id(2)] if fires else [])
+
+
+def test_alert_window_and_order_independence():
+    [alert] = assert_order_independent(RULE, term(2), lateness_minutes=60 * 24 * 20)
+    assert alert["window"] == {
+        "start": "2026-09-03T00:00:00+08:00",
+        "end": "2026-09-17T00:00:00+08:00",
+    }
+    assert (alert["measured_value"], alert["threshold"]) == ("10", "10")
+
+
+def test_canteen_swipes_and_excused_absences_count_as_activity():
+    events = term(2)
+    events.append(attendance("SWIPE", "2026-09-08", [2], kind="canteen_swipe"))
+    assert run(RULE, events) == []
+    excused = term(2) + [attendance("SICK", "2026-09-08", [1], absent=[2])]
+    assert run(RULE, excused) == []
+
+
+def test_withdrawn_students_are_not_tracked():
+    assert run(RULE, term(2) + [withdrawal(2, at="2026-09-05T09:00:00+08:00")]) == []
+
+
+def test_days_without_class_attendance_are_not_school_days():
+    events = term(2)[:-2]  # up to 2026-09-14: eight missed school days
+    events.append(attendance("SAT", "2026-09-12", [1], kind="dormitory_checkin"))
+    assert run(RULE, events) == []

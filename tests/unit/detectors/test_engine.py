@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import pytest
+
+from services.detectors.core.config import build_rule_set
+from services.detectors.core.engine import Engine, Scope
+from services.detectors.core.eventtime import event_time
+from services.detectors.core.findings import origin, stored_finding
+from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity, SubjectKind
+from services.detectors.core.rule import RuleMeta, StatefulRule, Step, global_key, school_key
+from services.detectors.core.state import InMemoryStateStore
+from services.detectors.errors import RuleEvaluationError
+from services.detectors.rules.procurement.fixtures import contract
+from services.detectors.rules.procurement.p3_split_purchases import RULE as P3
+from services.detectors.testing import DETECTED_AT, OTHER_SCHOOL, at, event
+
+MEAL = "cn.edu.qinglian.canteen.meal_service.v1"
+
+
+@dataclass(frozen=True)
+class NoParameters:
+    pass
+
+
+def meal(event_id: str, moment: str, *, school: str = "500102001") -> dict:
+    return event(
+        "canteen.meal_service",
+        {
+            "service_id": f"MS-{event_id}",
+            "service_date": moment[:10],
+            "meal": "lunch",
+            "served_at": moment,
+            "student_meals": 100,
+            "subsidized_meals": 80,
+            "staff_meals": 5,
+            "menu": ["米饭"],
+            "accompanying_leaders": [],
+        },
+        at=moment,
+        event_id=event_id,
+        school=school,
+    )
+
+
+def deadline_rule(
+    *, key=lambda e, p: [school_key(e, "deadline")], global_state: bool = False
+) -> StatefulRule:
+    """Alerts one hour of event time after the first meal it sees (a stand-in for a deadline rule)."""
+
+    def on_event(state, event, ctx):
+        state = state or {**origin(event), "first": event["time"], "id": event["id"]}
+        return Step(state, event_time({"time": state["first"]}) + timedelta(hours=1))
+
+    def on_timer(state, ctx):
+        moment = event_time({"time": state["first"]}) + timedelta(hours=1)
+        found = stored_finding(
+            state,
+            subject=(SubjectKind.SCHOOL, state["school"]),
+            measured=1,
+            threshold=0,
+            comparison=Comparison.GT,
+            evidence=[state["id"]],
+            moment=moment,
+        )
+        return Step(None, None, (found,))
+
+    meta = RuleMeta(
+        "T1",
+        "1.0.0",
+        "测试",
+        "Test",
+        "测试依据",
+        RuleKind.WINDOWED,
+        Severity.YELLOW,
+        RiskArea.CANTEEN,
+        NoParameters,
+        frozenset({MEAL}),
+        "Test rule.",
+        global_state,
+    )
+    return StatefulRule(meta, key, on_event, on_timer)
+
+
+def engine_for(*rules, lateness_minutes: int = 30, **options) -> Engine:
+    rule_set = build_rule_set(rules, {"version": "t", "allowed_lateness_minutes": lateness_minutes})
+    return Engine(rule_set, **options)
+
+
+class TestWatermark:
+    def test_timer_waits_for_the_allowed_lateness(self):
+        engine = engine_for(deadline_rule())
+        assert (
+            engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT) == []
+        )
+        assert (
+            engine.process(meal("m2", "2026-09-01T13:20:00+08:00"), detected_at=DETECTED_AT) == []
+        )
+        assert engine.watermark == at("2026-09-01T12:50:00+08:00")
+        [alert] = engine.process(meal("m3", "2026-09-01T13:30:00+08:00"), detected_at=DETECTED_AT)
+        assert alert.event_time == "2026-09-01T13:00:00+08:00"
+        assert alert.detected_at == "2030-01-01T00:00:00+08:00"
+
+    def test_advancing_the_watermark_without_events_fires_due_timers(self):
+        engine = engine_for(deadline_rule())
+        engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+        assert (
+            engine.advance_watermark(at("2026-09-01T13:29:00+08:00"), detected_at=DETECTED_AT) == []
+        )
+        assert (
+            len(engine.advance_watermark(at("2026-09-01T13:30:00+08:00"), detected_at=DETECTED_AT))
+            == 1
+        )
+
+    def test_the_watermark_never_goes_back(self):
+        engine = engine_for(deadline_rule())
+        engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+        engine.process(meal("m0", "2026-09-01T08:00:00+08:00"), detected_at=DETECTED_AT)
+        assert engine.watermark == at("2026-09-01T11:30:00+08:00")
+
+    def test_flush_fires_every_pending_timer(self):
+        engine = engine_for(deadline_rule())
+        engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+        assert len(engine.flush(detected_at=DETECTED_AT)) == 1
+        assert len(engine.store) == 0
+
+
+class TestRecovery:
+    def test_a_restarted_engine_on_the_stored_state_gives_the_undisturbed_alerts(self):
+        wan = 1_000_000
+        events = [
+            contract(name, value * wan, at=f"2026-{month:02d}-10T10:00:00+08:00")
+            for name, value, month in [("A", 80, 2), ("B", 70, 4), ("C", 60, 6), ("D", 50, 8)]
+        ]
+        undisturbed = engine_for(P3)
+        expected = [a for e in events for a in undisturbed.process(e, detected_at=DETECTED_AT)]
+
+        first = engine_for(P3)
+        alerts = [a for e in events[:2] for a in first.process(e, detected_at=DETECTED_AT)]
+        snapshot = first.store.snapshot()
+        restarted = engine_for(P3, store=InMemoryStateStore(snapshot), watermark=first.watermark)
+        alerts += [
+            a for e in events[1:] for a in restarted.process(e, detected_at=DETECTED_AT)
+        ]  # B re-delivered
+        assert alerts == expected and len(expected) == 1
+
+    def test_timers_are_rebuilt_from_the_store(self):
+        first = engine_for(deadline_rule())
+        first.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+        restarted = engine_for(deadline_rule(), store=InMemoryStateStore(first.store.snapshot()))
+        assert (
+            len(
+                restarted.advance_watermark(
+                    at("2026-09-01T14:00:00+08:00"), detected_at=DETECTED_AT
+                )
+            )
+            == 1
+        )
+
+
+class TestPartitioning:
+    def test_school_rule_keys_must_start_with_the_school(self):
+        engine = engine_for(deadline_rule(key=lambda e, p: ["somewhere-else"]))
+        with pytest.raises(RuleEvaluationError, match=re.escape("must start with '500102001|'")):
+            engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+
+    def test_global_rule_keys_must_start_with_global(self):
+        engine = engine_for(deadline_rule(key=lambda e, p: [school_key(e)], global_state=True))
+        with pytest.raises(RuleEvaluationError, match=re.escape("must start with 'global|'")):
+            engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+
+    def test_state_keys_are_the_routing_keys(self):
+        engine = engine_for(deadline_rule(), P3)
+        assert engine.state_keys(meal("m1", "2026-09-01T12:00:00+08:00", school=OTHER_SCHOOL)) == [
+            ("T1", f"{OTHER_SCHOOL}|deadline")
+        ]
+
+    def test_scopes_split_school_and_global_rules(self):
+        global_rule = deadline_rule(key=lambda e, p: [global_key("all")], global_state=True)
+        school = engine_for(global_rule, store=None, scope=Scope.SCHOOL)
+        glob = engine_for(global_rule, scope=Scope.GLOBAL)
+        assert school.state_keys(meal("m1", "2026-09-01T12:00:00+08:00")) == []
+        assert glob.state_keys(meal("m1", "2026-09-01T12:00:00+08:00")) == [("T1", "global|all")]
+
+
+def test_a_failing_rule_is_reported_and_the_others_still_run():
+    def broken(state, event, ctx):
+        raise KeyError("student")
+
+    failing = StatefulRule(
+        replace(deadline_rule().meta, id="T0"), lambda e, p: [school_key(e)], broken, broken
+    )
+    errors = []
+    engine = engine_for(failing, deadline_rule(), on_rule_error=errors.append)
+    engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+    assert [(e.rule_id, e.event_id) for e in errors] == [("T0", "m1")]
+    assert len(engine.flush(detected_at=DETECTED_AT)) == 1
