@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from qinglian.errors import ConfigurationError
-from qinglian.settings import load_settings
+from qinglian.settings import ENV_PREFIX, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about defaults and precedence: start without any QINGLIAN_* variable."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
 
 
 def test_defaults_run_the_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
