@@ -22,6 +22,7 @@ from contracts.cli import contracts_app
 from services.alerting.entrypoints.cli import alerting_app, audit_app, db_app
 from services.detectors.entrypoints.cli import detectors_app, rules_app
 from services.ingest.entrypoints.cli import dlq_app, ingest_app
+from services.ingest.simulator.cli import simulate
 
 app = typer.Typer(
     name="qinglian",
@@ -76,6 +77,7 @@ def show_config(
 
 
 app.command("demo")(demo)
+app.command("simulate")(simulate)
 
 
 def main() -> None:

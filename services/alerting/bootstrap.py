@@ -1,40 +1,62 @@
 """The composition root: ``bootstrap(settings)`` wires the alerting service; tests pass fakes instead.
 
 Nothing is built at import time. ``AlertingService`` is what entrypoints (CLI,
-consumer, scheduler, later the API and console) call: each method reads the
-clock once, runs one service-layer function and updates the metrics.
+consumer, scheduler, the API and the console) call: each method reads the
+clock once, runs one service-layer function and updates the metrics. Methods
+taking a ``User`` apply the access rules (``domain.access``); the others are for
+trusted callers (the consumer, the scheduler, operators' CLI commands).
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry
 
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
 from services.alerting.adapters.calendar import ChineseWorkdayCalendar
+from services.alerting.adapters.channel_messages import MessageContext
+from services.alerting.adapters.channel_notifier import ChannelNotifier, SmtpOptions
+from services.alerting.adapters.channels_file import load_channels
 from services.alerting.adapters.database import create_database_engine, new_session_factory
-from services.alerting.adapters.leaders import StaticLeadersDirectory
+from services.alerting.adapters.leaders import StaticLeadersDirectory, load_leaders_file
 from services.alerting.adapters.metrics import AlertingMetrics
 from services.alerting.adapters.notifiers import LogNotifier
+from services.alerting.adapters.passwords import Argon2Hasher
 from services.alerting.adapters.policy_file import load_policy
 from services.alerting.adapters.sqlalchemy_uow import SqlAlchemyUnitOfWork
+from services.alerting.domain.access import User
+from services.alerting.domain.accounts import ApiToken, CaseRead, ReadChannel
 from services.alerting.domain.alerts import Alert
 from services.alerting.domain.case import Case
 from services.alerting.domain.commands import CreateSilence, ExpireSilence, TakeAction
 from services.alerting.domain.deadlines import Deadlines, WorkdayCalendar
 from services.alerting.domain.escalation import EscalationStep
-from services.alerting.domain.history import HistoryEntry
+from services.alerting.domain.history import ChainStatus, HistoryEntry
+from services.alerting.domain.notifications import DeliveryStatus, final_attempts
 from services.alerting.domain.policy import AlertingPolicy
 from services.alerting.domain.resolutions import RuleOutcomes
 from services.alerting.domain.silences import Silence
+from services.alerting.domain.summary import CaseSummary
 from services.alerting.domain.workflow import CaseState
-from services.alerting.service_layer import alerts, audit, cases, escalations, reports, silences
-from services.alerting.service_layer.ports import LeadersDirectory, Notifier
+from services.alerting.service_layer import (
+    accounts,
+    alerts,
+    audit,
+    cases,
+    desk,
+    escalations,
+    reports,
+    silences,
+)
+from services.alerting.service_layer.ports import LeadersDirectory, Notifier, PasswordHasher
 from services.alerting.service_layer.unit_of_work import AbstractUnitOfWork, InboxQuery
 
 
@@ -44,6 +66,10 @@ def _utc_now() -> datetime:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 @dataclass
@@ -56,6 +82,17 @@ class AlertingService:
     metrics: AlertingMetrics
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
+    hasher: PasswordHasher
+    new_secret: Callable[[], str]
+    session_lifetime: timedelta
+
+    def for_another_thread(self) -> AlertingService:
+        """The same service on its own unit of work (one per request or thread; never shared)."""
+        return replace(self, uow=self.uow.for_another_thread())
+
+    def ping(self) -> None:
+        """Raise unless the case database answers (``/healthz``)."""
+        self.uow.ping()
 
     def ingest(self, batch: Sequence[Alert]) -> alerts.IngestReport:
         report = alerts.ingest_alerts(
@@ -72,12 +109,83 @@ class AlertingService:
         return report
 
     def take_action(self, command: TakeAction) -> tuple[Case, HistoryEntry]:
+        return self._take_action(command, check=None)
+
+    def act(self, user: User, command: TakeAction) -> tuple[Case, HistoryEntry]:
+        """``command`` on behalf of ``user``: refused unless the case is in scope and the role allows it."""
+        return self._take_action(
+            replace(command, actor=user.username),
+            check=lambda case: desk.check_may_act(user, case, command.action),
+        )
+
+    def _take_action(
+        self, command: TakeAction, *, check: Callable[[Case], None] | None
+    ) -> tuple[Case, HistoryEntry]:
         case, entry = cases.take_action(
-            command, self.uow, deadlines=self.deadlines, now=self.clock()
+            command, self.uow, deadlines=self.deadlines, now=self.clock(), check=check
         )
         if entry.to_state is CaseState.CLOSED:
             self.metrics.time_to_close.observe((entry.at - case.opened_at).total_seconds())
         return case, entry
+
+    def inbox_for(self, user: User, query: InboxQuery) -> list[Case]:
+        return desk.inbox(self.uow, user, query)
+
+    def case_file(self, user: User, case_id: str, channel: ReadChannel) -> desk.CaseFile:
+        return desk.case_file(self.uow, user, case_id, channel=channel, now=self.clock())
+
+    def case_history(
+        self, user: User, case_id: str, channel: ReadChannel
+    ) -> tuple[list[HistoryEntry], ChainStatus]:
+        return desk.case_history(self.uow, user, case_id, channel=channel, now=self.clock())
+
+    def summary_for(self, user: User) -> CaseSummary:
+        return desk.summary(self.uow, user)
+
+    def attachment_name(self, user: User, case_id: str, sha256: str) -> str:
+        return desk.attachment_on_case(self.uow, user, case_id, sha256)
+
+    def case_reads(self, *, case_id: str | None = None, limit: int = 200) -> list[CaseRead]:
+        with self.uow:
+            return self.uow.access_log.reads(case_id=case_id, limit=limit)
+
+    def add_user(self, command: accounts.NewUser) -> User:
+        return accounts.add_user(command, self.uow, hasher=self.hasher, new_id=self.new_id)
+
+    def users(self) -> list[User]:
+        with self.uow:
+            return self.uow.accounts.users()
+
+    def issue_token(self, username: str, name: str) -> tuple[str, ApiToken]:
+        return accounts.issue_token(
+            self.uow,
+            username,
+            name,
+            now=self.clock(),
+            new_id=self.new_id,
+            new_secret=self.new_secret,
+        )
+
+    def authenticate(self, username: str, password: str) -> User:
+        return accounts.authenticate(self.uow, username, password, hasher=self.hasher)
+
+    def user_for_token(self, secret: str) -> User:
+        return accounts.user_for_token(self.uow, secret)
+
+    def start_session(self, user: User) -> str:
+        return accounts.start_session(
+            self.uow,
+            user,
+            now=self.clock(),
+            lifetime=self.session_lifetime,
+            new_secret=self.new_secret,
+        )
+
+    def user_for_session(self, session_id: str) -> User:
+        return accounts.user_for_session(self.uow, session_id, now=self.clock())
+
+    def end_session(self, session_id: str) -> None:
+        accounts.end_session(self.uow, session_id)
 
     def case(self, case_id: str) -> Case:
         with self.uow:
@@ -114,7 +222,11 @@ class AlertingService:
 
     def dispatch_notifications(self) -> list[escalations.Delivery]:
         deliveries = escalations.dispatch_notifications(self.uow, self.notifier, now=self.clock())
-        self.metrics.count_deliveries((self.notifier.channel, d.delivered) for d in deliveries)
+        self.metrics.count_deliveries(
+            (attempt.kind, attempt.status is DeliveryStatus.SENT)
+            for delivery in deliveries
+            for attempt in final_attempts(delivery.attempts)
+        )
         return deliveries
 
     def verify_histories(self) -> audit.AuditResult:
@@ -138,22 +250,61 @@ def bootstrap(
     leaders: LeadersDirectory | None = None,
     notifier: Notifier | None = None,
     registry: CollectorRegistry | None = None,
+    hasher: PasswordHasher | None = None,
     clock: Callable[[], datetime] = _utc_now,
     new_id: Callable[[], str] = _new_id,
+    new_secret: Callable[[], str] = _new_secret,
 ) -> AlertingService:
-    """Wire the service from ``settings``; every keyword replaces one real adapter (tests pass fakes)."""
+    """Wire the service from ``settings``; every keyword replaces one real adapter (tests pass fakes).
+
+    Without a keyword, the policy, leaders and channels files come from the settings
+    (``alerting_policy_file``, ``alerting_leaders_file``, ``alerting_channels_file``).
+    """
     if uow is None:
         uow = SqlAlchemyUnitOfWork(
             new_session_factory(create_database_engine(settings.database_url))
         )
-    policy = policy or load_policy(None, timezone=settings.timezone)
+    policy = policy or load_policy(
+        _configured(settings, settings.alerting_policy_file), timezone=settings.timezone
+    )
+    if leaders is None:
+        leaders_file = _configured(settings, settings.alerting_leaders_file)
+        leaders = load_leaders_file(leaders_file) if leaders_file else StaticLeadersDirectory()
     return AlertingService(
         uow=uow,
         policy=policy,
         deadlines=Deadlines(policy.deadlines, calendar or ChineseWorkdayCalendar()),
-        leaders=leaders or StaticLeadersDirectory(),
-        notifier=notifier or LogNotifier(),
+        leaders=leaders,
+        notifier=notifier or configured_notifier(settings, clock),
         metrics=AlertingMetrics(registry or new_registry()),
         clock=clock,
         new_id=new_id,
+        hasher=hasher or Argon2Hasher(),
+        new_secret=new_secret,
+        session_lifetime=timedelta(hours=settings.alerting_session_hours),
     )
+
+
+def configured_notifier(settings: Settings, clock: Callable[[], datetime]) -> Notifier:
+    """The channels in ``alerting_channels_file``; without one, reminders are only logged."""
+    channels_file = _configured(settings, settings.alerting_channels_file)
+    if channels_file is None:
+        return LogNotifier(clock)
+    password = settings.alerting_smtp_password
+    return ChannelNotifier(
+        load_channels(channels_file),
+        context=MessageContext(ZoneInfo(settings.timezone), settings.alerting_public_url),
+        smtp=SmtpOptions(
+            host=settings.alerting_smtp_host,
+            port=settings.alerting_smtp_port,
+            sender=settings.alerting_smtp_sender,
+            starttls=settings.alerting_smtp_starttls,
+            username=settings.alerting_smtp_username,
+            password=password.get_secret_value() if password else None,
+        ),
+        clock=clock,
+    )
+
+
+def _configured(settings: Settings, path: Path | None) -> Path | None:
+    return None if path is None else settings.resolve(path)

@@ -10,6 +10,13 @@
         ├── CaseNotFound              no case has the given id
         ├── SilenceNotFound           no silence has the given id
         ├── NotificationFailed        one delivery did not go through (kept on the outbox row, retried)
+        ├── InvalidChannels           the notification channels file is malformed or names a missing secret
+        ├── InvalidAccount            a user account's role and scope do not fit, or the name is taken
+        ├── AuthenticationFailed      wrong user name or password, an unknown or revoked token, an expired session
+        ├── AccessDenied              the user's role may not do this (a case out of scope is CaseNotFound instead)
+        ├── ConcurrentUpdate          someone else changed the case at the same moment; reload and retry
+        ├── InvalidAttachment         an uploaded file is empty or too large
+        ├── InvalidFilter             an inbox filter names a severity, state or risk area that does not exist
         ├── DatabaseUnavailable       the case database cannot be reached after retrying
         └── MigrationError            the schema is behind the code, or models and migrations differ
 
@@ -62,6 +69,34 @@ class SilenceNotFound(AlertingError):
 
 
 class NotificationFailed(AlertingError):
+    pass
+
+
+class InvalidChannels(AlertingError):
+    pass
+
+
+class InvalidAccount(AlertingError):
+    pass
+
+
+class AuthenticationFailed(AlertingError):
+    pass
+
+
+class AccessDenied(AlertingError):
+    pass
+
+
+class ConcurrentUpdate(AlertingError):
+    pass
+
+
+class InvalidAttachment(AlertingError):
+    pass
+
+
+class InvalidFilter(AlertingError):
     pass
 
 

@@ -1,4 +1,4 @@
-"""Sample alerts and a hand-moved clock for tests and benchmarks.
+"""Sample alerts, sample users and a hand-moved clock for tests and benchmarks.
 
 Shipped with the service (like ``httpx.MockTransport``) so every suite, the API's
 and the benchmark's included, builds them alike.
@@ -9,13 +9,38 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from services.alerting.domain.access import Role, User
 from services.alerting.domain.alerts import Alert, RiskArea, Severity, Subject, SubjectKind
+from services.alerting.service_layer.accounts import NewUser
+
+if TYPE_CHECKING:
+    from services.alerting.bootstrap import AlertingService
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SAMPLE_PASSWORD = "correct-horse-battery"
 _serial = itertools.count(1)
+
+# One of each role around district 500102 and its school 500102001 (whose sample
+# principal is ``PRINCIPAL`` in the suites' leaders directories).
+SAMPLE_USERS = (
+    NewUser("inspector", "区纪检 王监察", Role.DISTRICT_INSPECTOR, SAMPLE_PASSWORD, "500102"),
+    NewUser(
+        "officer", "校纪检 李老师", Role.SCHOOL_OFFICER, SAMPLE_PASSWORD, "500102", "500102001"
+    ),
+    NewUser(
+        "neighbour", "校纪检 赵老师", Role.SCHOOL_OFFICER, SAMPLE_PASSWORD, "500102", "500102002"
+    ),
+    NewUser("auditor", "审计 周审计", Role.AUDITOR, SAMPLE_PASSWORD, "500102"),
+    NewUser("admin", "管理员", Role.ADMINISTRATOR, SAMPLE_PASSWORD),
+)
+
+
+def add_sample_users(service: AlertingService) -> dict[str, User]:
+    """Create ``SAMPLE_USERS`` (password ``SAMPLE_PASSWORD``); returns them by user name."""
+    return {command.username: service.add_user(command) for command in SAMPLE_USERS}
 
 
 class ManualClock:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -31,7 +32,13 @@ def resolve_database_url(url: str) -> URL:
     return parsed.set(database=str(project_root() / path))
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_database_engine(url: str, **options: Any) -> Engine:
+    """JSON columns are written with orjson: a few times faster than ``json`` at thousands of rows a second."""
+    options = {"json_serializer": _json_text, "json_deserializer": orjson.loads, **options}
     resolved = resolve_database_url(url)
     if resolved.get_backend_name() == "sqlite":
         path = sqlite_file(resolved)

@@ -9,17 +9,26 @@ history sequence number) are enforced at commit against what others committed.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 
-from services.alerting.domain.alerts import Alert, CaseKey, Severity
+from services.alerting.adapters.memory_accounts import (
+    AccountState,
+    MemoryAccessLogRepository,
+    MemoryAccountRepository,
+    MemoryDeliveryLogRepository,
+    UniqueKeyViolation,
+)
+from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity
 from services.alerting.domain.case import Case
 from services.alerting.domain.escalation import EscalationStep
 from services.alerting.domain.history import HistoryEntry
 from services.alerting.domain.notifications import Notification, NotificationStatus
 from services.alerting.domain.silences import Silence
+from services.alerting.domain.summary import CountRow
 from services.alerting.domain.workflow import CaseState, Resolution
 from services.alerting.service_layer.unit_of_work import (
     AbstractUnitOfWork,
@@ -28,12 +37,9 @@ from services.alerting.service_layer.unit_of_work import (
     ChainHead,
     EscalationRepository,
     InboxQuery,
+    Scope,
     SilenceRepository,
 )
-
-
-class UniqueKeyViolation(Exception):
-    """The in-memory counterpart of a database unique-constraint error."""
 
 
 @dataclass
@@ -52,6 +58,7 @@ class MemoryState:
     silences: dict[str, Silence] = field(default_factory=dict)
     escalations: dict[str, EscalationStep] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
+    accounts: AccountState = field(default_factory=AccountState)
 
 
 class MemoryCaseRepository(CaseRepository):
@@ -94,11 +101,8 @@ class MemoryCaseRepository(CaseRepository):
 
     def inbox(self, query: InboxQuery) -> list[Case]:
         def wanted(case: Case) -> bool:
-            scope = query.scope
             return (
-                (scope.district_id is None or case.district_id == scope.district_id)
-                and (scope.school_id is None or case.key.school_id == scope.school_id)
-                and (scope.sees_routed_cases or not case.routed_to_district)
+                _in_scope(query.scope, case)
                 and case.state in query.states
                 and (query.severities is None or case.severity in query.severities)
                 and (query.risk_areas is None or case.risk_area in query.risk_areas)
@@ -150,6 +154,27 @@ class MemoryCaseRepository(CaseRepository):
             for (rule_id, resolution), count in sorted(counts.items(), key=str)
         ]
 
+    def summary_counts(self, scope: Scope) -> list[CountRow]:
+        counts: Counter[tuple[RiskArea, str | None, str, CaseState, Severity]] = Counter()
+        for case in self._state.cases.values():
+            if _in_scope(scope, case):
+                counts[
+                    case.risk_area, case.key.school_id, case.key.rule_id, case.state, case.severity
+                ] += 1
+        return [(*group, count) for group, count in counts.items()]
+
+    def close_durations(self, scope: Scope, *, limit: int) -> list[timedelta]:
+        closed = sorted(
+            (
+                case
+                for case in self._state.cases.values()
+                if _in_scope(scope, case) and case.state is CaseState.CLOSED and case.terminal_at
+            ),
+            key=lambda case: case.terminal_at or case.opened_at,
+            reverse=True,
+        )
+        return [(case.terminal_at or case.opened_at) - case.opened_at for case in closed[:limit]]
+
     def store_pending(self) -> None:
         for case in self.seen.values():
             entries, received = case.drain_pending()
@@ -160,6 +185,14 @@ class MemoryCaseRepository(CaseRepository):
                 self._state.alerts[item.alert.alert_id] = StoredAlert(
                     item.alert, case.id, None, item.received_at
                 )
+
+
+def _in_scope(scope: Scope, case: Case) -> bool:
+    return (
+        (scope.district_id is None or case.district_id == scope.district_id)
+        and (scope.school_id is None or case.key.school_id == scope.school_id)
+        and (scope.sees_routed_cases or not case.routed_to_district)
+    )
 
 
 class MemoryAlertRepository(AlertRepository):
@@ -248,7 +281,16 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
         self.alerts = MemoryAlertRepository(self._working)
         self.silences = MemorySilenceRepository(self._working)
         self.escalations = MemoryEscalationRepository(self._working)
+        self.deliveries = MemoryDeliveryLogRepository(self._working.accounts)
+        self.accounts = MemoryAccountRepository(self._working.accounts)
+        self.access_log = MemoryAccessLogRepository(self._working.accounts)
         return self
+
+    def for_another_thread(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.state)
+
+    def ping(self) -> None:
+        """Memory always answers."""
 
     def commit(self) -> None:
         """Apply this transaction's inserts and updates to the shared state, all or nothing."""
@@ -271,6 +313,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
             target.update({key: value for key, value in after.items() if before.get(key) != value})
         for case_id, entries in new_entries.items():
             committed.history.setdefault(case_id, []).extend(entries)
+        _merge_accounts(entered.accounts, working.accounts, committed.accounts)
         self._entered = copy.deepcopy(committed)
 
     def _check_unique(
@@ -294,3 +337,24 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
 
 
 _TABLES = ("cases", "alerts", "silences", "escalations", "notifications")
+_ACCOUNT_TABLES = ("users", "tokens", "login_sessions")
+_ACCOUNT_LOGS = ("reads", "deliveries")
+
+
+def _merge_accounts(entered: AccountState, working: AccountState, committed: AccountState) -> None:
+    """Apply inserts, updates and deletions of the account tables, and the new tail of each log."""
+    names = {stored.user.username for stored in committed.users.values()}
+    for user_id in working.users.keys() - entered.users.keys():
+        if working.users[user_id].user.username in names:
+            raise UniqueKeyViolation(f"user name {working.users[user_id].user.username} is taken")
+    for table in _ACCOUNT_TABLES:
+        before, after, target = (
+            getattr(entered, table),
+            getattr(working, table),
+            getattr(committed, table),
+        )
+        target.update({key: value for key, value in after.items() if before.get(key) != value})
+        for key in before.keys() - after.keys():
+            target.pop(key, None)
+    for log in _ACCOUNT_LOGS:
+        getattr(committed, log).extend(getattr(working, log)[len(getattr(entered, log)) :])

@@ -1,12 +1,20 @@
-"""The notifier used until a real channel (webhook, DingTalk, WeCom, email) is configured: it logs."""
+"""The notifier used until real channels are configured (``alerting_channels_file``): it logs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from datetime import UTC, datetime
+
 import structlog
 
-from services.alerting.domain.notifications import Notification
+from services.alerting.domain.notifications import DeliveryAttempt, DeliveryStatus, Notification
 
 log = structlog.get_logger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class LogNotifier:
@@ -14,10 +22,15 @@ class LogNotifier:
 
     channel = "log"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = _utc_now) -> None:
         self.sent: list[str] = []
+        self._clock = clock
 
-    def send(self, notification: Notification) -> None:
+    def send(
+        self, notification: Notification, *, delivered: AbstractSet[str]
+    ) -> list[DeliveryAttempt]:
+        if self.channel in delivered:
+            return []
         log.info(
             "notification",
             key=notification.key,
@@ -28,3 +41,15 @@ class LogNotifier:
             title=notification.payload.get("title_zh"),
         )
         self.sent.append(notification.key)
+        return [
+            DeliveryAttempt(
+                notification_key=notification.key,
+                case_id=notification.case_id,
+                channel=self.channel,
+                kind=self.channel,
+                target="log",
+                attempt=1,
+                status=DeliveryStatus.SENT,
+                at=self._clock(),
+            )
+        ]

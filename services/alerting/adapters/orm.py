@@ -18,10 +18,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from services.alerting.domain.access import Role
+from services.alerting.domain.accounts import ReadChannel
 from services.alerting.domain.alerts import RiskArea, Severity, SubjectKind
 from services.alerting.domain.escalation import Audience
 from services.alerting.domain.history import EntryKind
-from services.alerting.domain.notifications import NotificationStatus
+from services.alerting.domain.notifications import DeliveryStatus, NotificationStatus
 from services.alerting.domain.workflow import Action, CaseState, Resolution
 
 NAMING_CONVENTION = {
@@ -117,6 +119,7 @@ class CaseRow(ModelBase):
         sa.Index("ix_cases_school_inbox", "school_id", "severity_rank", "deadline_at", "id"),
         sa.Index("ix_cases_deadline", "deadline_at", "id"),
         sa.Index("ix_cases_rule_resolution", "rule_id", "resolution"),
+        sa.Index("ix_cases_state_terminal", "state", "terminal_at"),
     )
 
 
@@ -209,3 +212,75 @@ class NotificationRow(ModelBase):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (sa.Index("ix_notifications_status_id", "status", "id"),)
+
+
+class DeliveryRow(ModelBase):
+    """The delivery log: one row per try to deliver a notification on a channel."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    notification_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str] = mapped_column(sa.String(500))
+    attempt: Mapped[int]
+    status: Mapped[DeliveryStatus]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    at: Mapped[datetime]
+
+
+class UserRow(ModelBase):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str]
+    role: Mapped[Role]
+    district_id: Mapped[str | None]
+    school_id: Mapped[str | None]
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool]
+
+
+class ApiTokenRow(ModelBase):
+    """An API token, stored as the sha256 of the secret (shown once, when issued)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str]
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginSessionRow(ModelBase):
+    """A console session, stored as the sha256 of the id in the (signed) cookie."""
+
+    __tablename__ = "login_sessions"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CaseReadRow(ModelBase):
+    """The personal-data access log: who read which case, when, through the console or the API."""
+
+    __tablename__ = "case_reads"
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id"))
+    at: Mapped[datetime]
+    channel: Mapped[ReadChannel]
+    view: Mapped[str] = mapped_column(sa.String(32))
+
+    __table_args__ = (
+        sa.Index("ix_case_reads_case_id_at", "case_id", "at"),
+        sa.Index("ix_case_reads_at", "at"),
+    )

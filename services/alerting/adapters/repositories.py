@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.alerting.adapters.alert_codec import alert_from_data, alert_to_data
+from services.alerting.adapters.bulk import insert_rows
 from services.alerting.adapters.orm import (
     AlertRow,
     CaseRow,
@@ -24,6 +25,7 @@ from services.alerting.domain.escalation import EscalationStep, Recipient
 from services.alerting.domain.history import Attachment, HistoryEntry
 from services.alerting.domain.notifications import Notification, NotificationStatus
 from services.alerting.domain.silences import Matcher, MatchOperator, Silence
+from services.alerting.domain.summary import CountRow
 from services.alerting.domain.workflow import OPEN_STATES, CaseState, Resolution
 from services.alerting.service_layer.unit_of_work import (
     AlertRepository,
@@ -31,14 +33,25 @@ from services.alerting.service_layer.unit_of_work import (
     ChainHead,
     EscalationRepository,
     InboxQuery,
+    Scope,
     SilenceRepository,
 )
 
 
 class SqlAlchemyCaseRepository(CaseRepository):
+    """Cases read here are tracked and written back at commit; new ones are inserted then.
+
+    New rows (cases, history entries, alerts) are written in bulk (``insert_rows``)
+    rather than as ORM objects: at hundreds of alerts per batch, the ORM's per-object
+    bookkeeping cost more than the database's work. A case added in this unit of
+    work is not visible to its queries before the commit.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self._seen: dict[str, tuple[CaseRow, Case]] = {}
+        self._added: dict[str, Case] = {}
+        self._inserted: dict[str, Case] = {}
 
     def _track(self, row: CaseRow) -> Case:
         if row.id not in self._seen:
@@ -46,12 +59,12 @@ class SqlAlchemyCaseRepository(CaseRepository):
         return self._seen[row.id][1]
 
     def add(self, case: Case) -> None:
-        row = CaseRow(id=case.id)
-        _write_case(case, row)
-        self.session.add(row)
-        self._seen[case.id] = (row, case)
+        self._added[case.id] = case
 
     def get(self, case_id: str) -> Case | None:
+        unsaved = self._added.get(case_id) or self._inserted.get(case_id)
+        if unsaved is not None:
+            return unsaved
         row = self.session.get(CaseRow, case_id)
         return None if row is None else self._track(row)
 
@@ -150,28 +163,71 @@ class SqlAlchemyCaseRepository(CaseRepository):
             for rule_id, resolution, count in self.session.execute(query)
         ]
 
+    def summary_counts(self, scope: Scope) -> list[CountRow]:
+        columns = (
+            CaseRow.risk_area,
+            CaseRow.school_id,
+            CaseRow.rule_id,
+            CaseRow.state,
+            CaseRow.severity,
+        )
+        query = sa.select(*columns, sa.func.count()).where(*_scope_conditions(scope))
+        return [
+            (risk_area, school_id, rule_id, state, severity, count)
+            for risk_area, school_id, rule_id, state, severity, count in self.session.execute(
+                query.group_by(*columns)
+            )
+        ]
+
+    def close_durations(self, scope: Scope, *, limit: int) -> list[timedelta]:
+        query = (
+            sa.select(CaseRow.opened_at, CaseRow.terminal_at)
+            .where(*_scope_conditions(scope), CaseRow.state == CaseState.CLOSED)
+            .order_by(CaseRow.terminal_at.desc())
+            .limit(limit)
+        )
+        return [closed - opened for opened, closed in self.session.execute(query)]
+
     def store_changes(self) -> None:
-        """Write tracked cases, then (their rows existing) the history entries and alerts they gained."""
-        new_rows: list[Any] = []
+        """Write changed and new cases, then (their rows existing) the history entries and alerts they gained."""
         for row, case in self._seen.values():
             _write_case(case, row)
-            entries, received = case.drain_pending()
-            new_rows.extend(_entry_to_row(entry) for entry in entries)
-            new_rows.extend(
-                _alert_row(item.alert, item.received_at, case_id=case.id) for item in received
-            )
         self.session.flush()
-        self.session.add_all(new_rows)
+        for case in self._inserted.values():
+            if case.pending_entries:
+                values = _case_values(case)
+                self.session.execute(sa.update(CaseRow).where(CaseRow.id == case.id).values(values))
+        if self._added:
+            insert_rows(
+                self.session,
+                CaseRow.__table__,
+                [{"id": c.id, **_case_values(c)} for c in self._added.values()],
+            )
+            self._inserted.update(self._added)
+            self._added = {}
+        entries: list[dict[str, Any]] = []
+        alerts: list[dict[str, Any]] = []
+        for case in [case for _, case in self._seen.values()] + list(self._inserted.values()):
+            pending_entries, received = case.drain_pending()
+            entries.extend(_entry_values(entry) for entry in pending_entries)
+            alerts.extend(
+                _alert_values(item.alert, item.received_at, case_id=case.id) for item in received
+            )
+        insert_rows(self.session, HistoryRow.__table__, entries)
+        insert_rows(self.session, AlertRow.__table__, alerts)
 
 
-def _inbox_conditions(query: InboxQuery) -> Iterable[sa.ColumnElement[bool]]:
-    scope = query.scope
+def _scope_conditions(scope: Scope) -> Iterable[sa.ColumnElement[bool]]:
     if scope.district_id is not None:
         yield CaseRow.district_id == scope.district_id
     if scope.school_id is not None:
         yield CaseRow.school_id == scope.school_id
     if not scope.sees_routed_cases:
         yield CaseRow.routed_to_district.is_(False)
+
+
+def _inbox_conditions(query: InboxQuery) -> Iterable[sa.ColumnElement[bool]]:
+    yield from _scope_conditions(query.scope)
     yield CaseRow.state.in_(query.states)
     if query.severities is not None:
         yield CaseRow.severity.in_(query.severities)
@@ -197,7 +253,7 @@ class SqlAlchemyAlertRepository(AlertRepository):
         )
 
     def add_suppressed(self, alert: Alert, silence_id: str, received_at: datetime) -> None:
-        self.session.add(_alert_row(alert, received_at, silence_id=silence_id))
+        self.session.add(AlertRow(**_alert_values(alert, received_at, silence_id=silence_id)))
 
     def for_case(self, case_id: str) -> list[Alert]:
         query = sa.select(AlertRow.payload).where(AlertRow.case_id == case_id)
@@ -320,9 +376,8 @@ def _case_from_row(row: CaseRow) -> Case:
     )
 
 
-def _write_case(case: Case, row: CaseRow) -> None:
-    """Copy the case onto its row, touching only what changed (each ORM attribute set has a cost)."""
-    values = {
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
         "school_id": case.key.school_id,
         "district_id": case.district_id,
         "rule_id": case.key.rule_id,
@@ -349,27 +404,31 @@ def _write_case(case: Case, row: CaseRow) -> None:
         "history_count": case.history_count,
         "chain_head": case.chain_head,
     }
-    for name, value in values.items():
+
+
+def _write_case(case: Case, row: CaseRow) -> None:
+    """Copy the case onto its row, touching only what changed (each ORM attribute set has a cost)."""
+    for name, value in _case_values(case).items():
         if getattr(row, name) != value:
             setattr(row, name, value)
 
 
-def _entry_to_row(entry: HistoryEntry) -> HistoryRow:
-    return HistoryRow(
-        case_id=entry.case_id,
-        seq=entry.seq,
-        kind=entry.kind,
-        at=entry.at,
-        actor=entry.actor,
-        action=entry.action,
-        from_state=entry.from_state,
-        to_state=entry.to_state,
-        comment=entry.comment,
-        attachments=[{"name": a.name, "sha256": a.sha256} for a in entry.attachments],
-        details=entry.details,
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
+def _entry_values(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "case_id": entry.case_id,
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "comment": entry.comment,
+        "attachments": [{"name": a.name, "sha256": a.sha256} for a in entry.attachments],
+        "details": entry.details,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def _entry_from_row(row: HistoryRow) -> HistoryEntry:
@@ -390,24 +449,24 @@ def _entry_from_row(row: HistoryRow) -> HistoryEntry:
     )
 
 
-def _alert_row(
+def _alert_values(
     alert: Alert,
     received_at: datetime,
     *,
     case_id: str | None = None,
     silence_id: str | None = None,
-) -> AlertRow:
-    return AlertRow(
-        alert_id=alert.alert_id,
-        case_id=case_id,
-        silence_id=silence_id,
-        rule_id=alert.rule_id,
-        school_id=alert.school_id,
-        severity=alert.severity,
-        event_time=alert.event_time,
-        received_at=received_at,
-        payload=alert_to_data(alert),
-    )
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "case_id": case_id,
+        "silence_id": silence_id,
+        "rule_id": alert.rule_id,
+        "school_id": alert.school_id,
+        "severity": alert.severity,
+        "event_time": alert.event_time,
+        "received_at": received_at,
+        "payload": alert_to_data(alert),
+    }
 
 
 def _write_silence(silence: Silence, row: SilenceRow) -> SilenceRow:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.alerting.adapters.account_repositories import (
+    SqlAlchemyAccessLogRepository,
+    SqlAlchemyAccountRepository,
+    SqlAlchemyDeliveryLogRepository,
+)
 from services.alerting.adapters.repositories import (
     SqlAlchemyAlertRepository,
     SqlAlchemyCaseRepository,
@@ -30,7 +36,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.alerts = SqlAlchemyAlertRepository(self.session)
         self.silences = SqlAlchemySilenceRepository(self.session)
         self.escalations = SqlAlchemyEscalationRepository(self.session)
+        self.deliveries = SqlAlchemyDeliveryLogRepository(self.session)
+        self.accounts = SqlAlchemyAccountRepository(self.session)
+        self.access_log = SqlAlchemyAccessLogRepository(self.session)
         return self
+
+    def for_another_thread(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def ping(self) -> None:
+        with self.session_factory() as session:
+            session.execute(sa.text("SELECT 1"))
 
     def __exit__(
         self,

@@ -2,12 +2,15 @@
 
 The outbox row is written in the same transaction as the escalation step it
 announces; its unique key (the step's key) is what stops a restarted or
-duplicated scheduler from sending a reminder twice.
+duplicated scheduler from sending a reminder twice. Each try to deliver it on a
+channel is a ``DeliveryAttempt`` in the delivery log; a channel that already
+delivered a notification is not tried again when another channel failed.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +23,34 @@ class NotificationStatus(enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class DeliveryStatus(enum.Enum):
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One try on one channel: ``channel`` is the configured name, ``kind`` its type, ``target`` where it went."""
+
+    notification_key: str
+    case_id: str
+    channel: str
+    kind: str
+    target: str
+    attempt: int
+    status: DeliveryStatus
+    at: datetime
+    error: str | None = None
+
+
+def final_attempts(attempts: Sequence[DeliveryAttempt]) -> list[DeliveryAttempt]:
+    """The last attempt on each channel, in the order the channels were first tried."""
+    last: dict[str, DeliveryAttempt] = {}
+    for attempt in attempts:
+        last[attempt.channel] = attempt
+    return list(last.values())
 
 
 @dataclass

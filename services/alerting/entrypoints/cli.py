@@ -25,20 +25,25 @@ audit_app = typer.Typer(help="审计 / Audit: verify tamper-evident histories.",
 silence_app = typer.Typer(
     help="屏蔽 / Silences: suppress matching alerts for a while.", no_args_is_help=True
 )
+user_app = typer.Typer(help="账号 / Console and API accounts.", no_args_is_help=True)
 alerting_app.add_typer(silence_app, name="silence")
+alerting_app.add_typer(user_app, name="user")
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
 PolicyOption = Annotated[
     Path | None,
     typer.Option(
-        "--policy", help="处置策略 / Alerting policy TOML (grouping, deadlines, escalation)."
+        "--policy",
+        help="处置策略 / Alerting policy TOML (grouping, deadlines, escalation); "
+        "default: QINGLIAN_ALERTING_POLICY_FILE.",
     ),
 ]
 LeadersOption = Annotated[
     Path | None,
     typer.Option(
         "--leaders",
-        help="学校领导名单 / YAML: school id → role → pseudonym (conflict of interest).",
+        help="学校领导名单 / YAML: school id → role → pseudonym (conflict of interest); "
+        "default: QINGLIAN_ALERTING_LEADERS_FILE.",
     ),
 ]
 
@@ -57,7 +62,7 @@ def _alerting(
     with database_errors():
         yield bootstrap(
             settings,
-            policy=load_policy(policy, timezone=settings.timezone),
+            policy=load_policy(policy, timezone=settings.timezone) if policy else None,
             leaders=load_leaders_file(leaders) if leaders else None,
         )
 
@@ -227,3 +232,105 @@ def silence_expire(
     with _alerting(ctx) as service:
         ended = service.expire_silence(ExpireSilence(silence_id, actor))
     typer.echo(f"{ended.id} ends at {ended.ends_at.isoformat()}")
+
+
+@alerting_app.command("serve")
+def serve(
+    ctx: typer.Context,
+    policy: PolicyOption = None,
+    leaders: LeadersOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="监听地址 / Address (default: QINGLIAN_BIND_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="端口 / Port (default: QINGLIAN_ALERTING_PORT).")
+    ] = None,
+) -> None:
+    """运行处置服务 / Consumer + scheduler + API + console (+ /metrics) until SIGINT/SIGTERM."""
+    from qinglian.logging import configure_logging
+    from services.alerting.entrypoints.serve import serve as run
+
+    settings = ctx.obj.settings
+    configure_logging(settings, "alerting")
+    with _alerting(ctx, policy, leaders) as service:
+        run(
+            settings,
+            service,
+            host=host or settings.bind_host,
+            port=port or settings.alerting_port,
+        )
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="用户名 / Login name (lower-case).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="角色 / district_inspector (区纪检), school_officer (校纪检), auditor (审计), "
+            "administrator (管理员)."
+        ),
+    ],
+    name: Annotated[str, typer.Option("--name", help="姓名 / Display name.")] = "",
+    district: Annotated[str | None, typer.Option(help="区县代码 / District id.")] = None,
+    school: Annotated[
+        str | None, typer.Option(help="学校代码 / School id (school officers).")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="从标准输入读密码 / Read the password from stdin."),
+    ] = False,
+) -> None:
+    """新增账号 / Add a user; the password is prompted for (or read from stdin), hashed with argon2."""
+    import sys
+
+    from services.alerting.domain.access import Role
+    from services.alerting.errors import InvalidAccount
+    from services.alerting.service_layer.accounts import NewUser
+
+    try:
+        parsed_role = Role(role)
+    except ValueError as exc:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidAccount(f"未知角色 / unknown role {role!r}; use one of {roles}") from exc
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("密码 / Password", hide_input=True, confirmation_prompt=True)
+    )
+    with _alerting(ctx) as service:
+        user = service.add_user(
+            NewUser(username, name, parsed_role, password, district_id=district, school_id=school)
+        )
+    typer.echo(f"已新增 / added {user.username} ({user.role.value}) {user.id}")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """列出账号 / List users with their role and scope."""
+    with _alerting(ctx) as service:
+        users = service.users()
+    for user in users:
+        scope = user.school_id or user.district_id or "*"
+        state = "" if user.active else "  (disabled)"
+        typer.echo(
+            f"{user.username:<20} {user.role.value:<20} {scope:<12} {user.display_name}{state}"
+        )
+
+
+@user_app.command("token")
+def user_token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="用户名 / Whose token.")],
+    name: Annotated[str, typer.Option("--name", help="用途 / What the token is for.")] = "api",
+) -> None:
+    """签发 API 令牌 / Issue an API token; it is printed once and stored only as a hash."""
+    with _alerting(ctx) as service:
+        secret, token = service.issue_token(username, name)
+    typer.echo(secret)
+    typer.echo(
+        f"令牌 {token.id} 仅显示这一次，请妥善保存 / token {token.id} is shown only this once; "
+        "send it as Authorization: Bearer <token>",
+        err=True,
+    )

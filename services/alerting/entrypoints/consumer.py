@@ -1,4 +1,4 @@
-"""The consumer loop of `qinglian alerting consume` (later one task of `qinglian alerting serve`)."""
+"""The consumer loop of `qinglian alerting consume`, also one worker of `qinglian alerting serve`."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ from services.alerting.adapters.alert_consumer import AlertConsumer, BatchResult
 from services.alerting.adapters.deadletter import KafkaDeadLetterSink
 from services.alerting.bootstrap import AlertingService
 
-CONSUMER_GROUP = "qinglian-alerting"
 GAUGE_REFRESH_SECONDS = 15.0
 
 log = structlog.get_logger(__name__)
+
+
+def consumer_group(settings: Settings) -> str:
+    """``qinglian-alerting`` by default; a deployment (or test) with its own topic prefix gets its own group."""
+    return f"{settings.topic_prefix}-alerting"
 
 
 def consume_alerts(
@@ -26,11 +30,12 @@ def consume_alerts(
     service: AlertingService,
     *,
     stop: threading.Event,
-    group_id: str = CONSUMER_GROUP,
+    group_id: str | None = None,
     tuning: ConsumerTuning | None = None,
 ) -> None:
     """Turn alerts into cases until ``stop`` is set; Kafka clients are closed on the way out."""
     tuning = tuning or ConsumerTuning()
+    group_id = group_id or consumer_group(settings)
     source = broker.consumer(
         settings, alerts_topic(settings), group_id=group_id, max_poll_records=tuning.batch_size
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from services.alerting.domain.case import Case
@@ -20,11 +21,22 @@ def get_case(uow: AbstractUnitOfWork, case_id: str) -> Case:
 
 
 def take_action(
-    command: TakeAction, uow: AbstractUnitOfWork, *, deadlines: Deadlines, now: datetime
+    command: TakeAction,
+    uow: AbstractUnitOfWork,
+    *,
+    deadlines: Deadlines,
+    now: datetime,
+    check: Callable[[Case], None] | None = None,
 ) -> tuple[Case, HistoryEntry]:
-    """Apply one workflow action and store its history entry; refused actions change nothing."""
+    """Apply one workflow action and store its history entry; refused actions change nothing.
+
+    ``check`` sees the case first, in the same transaction, and may refuse by raising
+    (the console's and the API's access rules).
+    """
     with uow:
         case = get_case(uow, command.case_id)
+        if check is not None:
+            check(case)
         entry = case.take_action(
             command.action,
             actor=command.actor,

@@ -9,11 +9,13 @@ from typing import cast
 from services.alerting.domain.deadlines import Deadlines
 from services.alerting.domain.escalation import EscalationPolicy, EscalationStep, due_escalations
 from services.alerting.domain.notifications import (
+    DeliveryAttempt,
+    DeliveryStatus,
     Notification,
     NotificationStatus,
     escalation_notice,
+    final_attempts,
 )
-from services.alerting.errors import NotificationFailed
 from services.alerting.service_layer.ports import Notifier
 from services.alerting.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -72,28 +74,37 @@ def _step_details(step: EscalationStep) -> dict[str, object]:
 class Delivery:
     notification: Notification
     delivered: bool
+    attempts: tuple[DeliveryAttempt, ...] = ()
 
 
 def dispatch_notifications(
     uow: AbstractUnitOfWork, notifier: Notifier, *, now: datetime, limit: int = 100
 ) -> list[Delivery]:
-    """Send pending outbox rows; a failure is retried on the next run until MAX_DELIVERY_ATTEMPTS."""
+    """Send pending outbox rows; a failure is retried on the next run until MAX_DELIVERY_ATTEMPTS.
+
+    Nothing is held open in the database while the notifier talks to the network
+    (retries with backoff take seconds): the pending rows are read in one
+    transaction, sent, then the outcomes and the delivery log are written in another.
+    """
+    with uow:
+        pending = uow.escalations.pending_notifications(limit)
+        delivered = uow.deliveries.delivered_channels([n.key for n in pending])
+    sent = [(n, notifier.send(n, delivered=delivered.get(n.key, frozenset()))) for n in pending]
     deliveries: list[Delivery] = []
     with uow:
-        for notification in uow.escalations.pending_notifications(limit):
+        for notification, attempts in sent:
+            failures = [a for a in final_attempts(attempts) if a.status is DeliveryStatus.FAILED]
             notification.attempts += 1
             notification.channel = notifier.channel
-            try:
-                notifier.send(notification)
-            except NotificationFailed as exc:
-                notification.last_error = str(exc)
+            if failures:
+                notification.last_error = "; ".join(f"{a.channel}: {a.error}" for a in failures)
                 if notification.attempts >= MAX_DELIVERY_ATTEMPTS:
                     notification.status = NotificationStatus.FAILED
-                deliveries.append(Delivery(notification, delivered=False))
             else:
                 notification.status = NotificationStatus.SENT
                 notification.sent_at = now
-                deliveries.append(Delivery(notification, delivered=True))
+            uow.deliveries.add(attempts)
             uow.escalations.update_notification(notification)
+            deliveries.append(Delivery(notification, not failures, tuple(attempts)))
         uow.commit()
     return deliveries

@@ -1,11 +1,12 @@
-"""Ports other than storage: where school leaders are known, and how notifications leave."""
+"""Ports other than storage: where school leaders are known, how notifications leave, how passwords are hashed."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
-from services.alerting.domain.notifications import Notification
+from services.alerting.domain.notifications import DeliveryAttempt, Notification
 
 
 class LeadersDirectory(Protocol):
@@ -17,6 +18,22 @@ class LeadersDirectory(Protocol):
 class Notifier(Protocol):
     channel: str
 
-    def send(self, notification: Notification) -> None:
-        """Deliver or raise ``NotificationFailed``; called again for the same key after a crash."""
+    def send(
+        self, notification: Notification, *, delivered: AbstractSet[str]
+    ) -> list[DeliveryAttempt]:
+        """Deliver on every channel for its recipient except those in ``delivered`` (names that already have it).
+
+        Returns every attempt, failed ones included; never raises for a delivery
+        failure. Called again for the same key after a crash.
+        """
         ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when ``password`` matches; False otherwise (never raises for a mismatch)."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...

@@ -9,18 +9,21 @@ PostgreSQL and SQLite). Cases handed out by a repository are tracked, and
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from services.alerting.domain.access import User
+from services.alerting.domain.accounts import ApiToken, CaseRead, LoginSession
 from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity
 from services.alerting.domain.case import Case
 from services.alerting.domain.escalation import EscalationStep
 from services.alerting.domain.history import HistoryEntry
-from services.alerting.domain.notifications import Notification
+from services.alerting.domain.notifications import DeliveryAttempt, Notification
 from services.alerting.domain.silences import Silence
+from services.alerting.domain.summary import CountRow
 from services.alerting.domain.workflow import OPEN_STATES, CaseState, Resolution
 
 
@@ -37,6 +40,10 @@ class Scope:
     @property
     def sees_routed_cases(self) -> bool:
         return self.school_id is None
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        return cls(district_id=user.district_id, school_id=user.school_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,14 @@ class CaseRepository(abc.ABC):
     @abc.abstractmethod
     def resolutions_by_rule(self) -> list[tuple[str, Resolution, int]]: ...
 
+    @abc.abstractmethod
+    def summary_counts(self, scope: Scope) -> list[CountRow]:
+        """Cases in scope counted by (risk area, school, rule, state, severity)."""
+
+    @abc.abstractmethod
+    def close_durations(self, scope: Scope, *, limit: int) -> list[timedelta]:
+        """Opening to closing of the ``limit`` most recently closed (已办结) cases in scope."""
+
 
 class AlertRepository(abc.ABC):
     """Every alert received, exactly once per alert id: on a case, or suppressed by a silence."""
@@ -152,11 +167,89 @@ class EscalationRepository(abc.ABC):
     def update_notification(self, notification: Notification) -> None: ...
 
 
+class DeliveryLogRepository(abc.ABC):
+    """Every try to deliver a notification on a channel, failed ones included."""
+
+    @abc.abstractmethod
+    def add(self, attempts: Sequence[DeliveryAttempt]) -> None: ...
+
+    @abc.abstractmethod
+    def delivered_channels(self, keys: Collection[str]) -> dict[str, set[str]]:
+        """For each notification key, the channels that delivered it."""
+
+    @abc.abstractmethod
+    def for_case(self, case_id: str) -> list[DeliveryAttempt]:
+        """The case's delivery attempts, oldest first."""
+
+
+class AccountRepository(abc.ABC):
+    """Users with their password hashes, API tokens and console sessions."""
+
+    @abc.abstractmethod
+    def add_user(self, user: User, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def user(self, user_id: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def user_named(self, username: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def users(self) -> list[User]:
+        """Every user, by user name."""
+
+    @abc.abstractmethod
+    def password_hash(self, user_id: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def add_token(self, token: ApiToken) -> None: ...
+
+    @abc.abstractmethod
+    def token(self, digest: str) -> ApiToken | None: ...
+
+    @abc.abstractmethod
+    def tokens(self, user_id: str) -> list[ApiToken]: ...
+
+    @abc.abstractmethod
+    def add_login_session(self, session: LoginSession) -> None: ...
+
+    @abc.abstractmethod
+    def login_session(self, digest: str) -> LoginSession | None: ...
+
+    @abc.abstractmethod
+    def remove_login_session(self, digest: str) -> None: ...
+
+
+class AccessLogRepository(abc.ABC):
+    """Who read which case's personal data, when and how."""
+
+    @abc.abstractmethod
+    def add(self, read: CaseRead) -> None: ...
+
+    @abc.abstractmethod
+    def reads(self, *, case_id: str | None, limit: int) -> list[CaseRead]:
+        """The latest reads (of one case, or of any), newest first."""
+
+
 class AbstractUnitOfWork(abc.ABC):
     cases: CaseRepository
     alerts: AlertRepository
     silences: SilenceRepository
     escalations: EscalationRepository
+    deliveries: DeliveryLogRepository
+    accounts: AccountRepository
+    access_log: AccessLogRepository
+
+    @abc.abstractmethod
+    def for_another_thread(self) -> AbstractUnitOfWork:
+        """A unit of work on the same storage for another thread (one is never shared between threads)."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise unless the storage answers (outside any transaction of this unit of work)."""
 
     def __enter__(self) -> Self:
         return self

@@ -3,29 +3,36 @@
 Each backend's database is created and migrated once per session (PostgreSQL:
 the session's fresh ``qinglian_test_<random>`` database on the local cluster;
 SQLite: a file under the session's temporary directory). Every test starts from
-empty alerting tables.
+empty alerting tables. ``client`` serves the API and console in-process on the
+same storage as ``service``; ``users`` are the sample users (one per role).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from qinglian.settings import Settings
 from services.alerting.adapters import migrator
+from services.alerting.adapters.attachments import FileAttachmentStore
 from services.alerting.adapters.database import create_database_engine, new_session_factory
 from services.alerting.adapters.leaders import StaticLeadersDirectory
 from services.alerting.adapters.memory import MemoryUnitOfWork
 from services.alerting.adapters.orm import ModelBase
+from services.alerting.adapters.passwords import Argon2Hasher
 from services.alerting.adapters.sqlalchemy_uow import SqlAlchemyUnitOfWork
 from services.alerting.bootstrap import AlertingService, bootstrap
+from services.alerting.domain.access import User
+from services.alerting.entrypoints.web.app import create_app
 from services.alerting.service_layer.unit_of_work import AbstractUnitOfWork
-from services.alerting.testing import SHANGHAI, ManualClock
+from services.alerting.testing import SAMPLE_PASSWORD, SHANGHAI, ManualClock, add_sample_users
 
 PRINCIPAL = "pn:" + "d" * 32
 BACKENDS = ["sqlite", "postgresql"]
@@ -102,4 +109,38 @@ def service(settings: Settings, any_uow: AbstractUnitOfWork, clock: ManualClock)
         uow=any_uow,
         clock=clock,
         leaders=StaticLeadersDirectory({"500102001": {"principal": PRINCIPAL}}),
+        hasher=Argon2Hasher.for_tests(),
     )
+
+
+@pytest.fixture
+def users(service: AlertingService) -> dict[str, User]:
+    return add_sample_users(service)
+
+
+@pytest.fixture
+def client(settings: Settings, service: AlertingService, tmp_path: Path) -> Iterator[TestClient]:
+    """The API and console in-process, on the suite's storage; attachments under ``tmp_path``."""
+    app = create_app(settings, service, attachments=FileAttachmentStore(tmp_path / "attachments"))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def bearer(service: AlertingService, username: str) -> dict[str, str]:
+    secret, _ = service.issue_token(username, "tests")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def log_in(client: TestClient, username: str, password: str = SAMPLE_PASSWORD) -> str:
+    """Log in through the console's form; returns the session's CSRF token (from /api/v1/me)."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token[1]},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    csrf: str = client.get("/api/v1/me").json()["csrf_token"]
+    return csrf

@@ -11,6 +11,7 @@ from services.alerting.adapters.calendar import ChineseWorkdayCalendar
 from services.alerting.adapters.leaders import StaticLeadersDirectory
 from services.alerting.adapters.memory import MemoryUnitOfWork
 from services.alerting.adapters.notifiers import LogNotifier
+from services.alerting.adapters.passwords import Argon2Hasher
 from services.alerting.bootstrap import AlertingService, bootstrap
 from services.alerting.domain.deadlines import DeadlinePolicy, Deadlines
 from services.alerting.testing import SHANGHAI, ManualClock
@@ -50,5 +51,6 @@ def service(
         clock=clock,
         notifier=notifier,
         leaders=StaticLeadersDirectory({"500102001": {"principal": PRINCIPAL}}),
+        hasher=Argon2Hasher.for_tests(),
         new_id=lambda: next(ids),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,9 +23,13 @@ from services.alerting.domain.escalation import (
     due_escalations,
 )
 from services.alerting.domain.history import EntryKind
-from services.alerting.domain.notifications import Notification, NotificationStatus
+from services.alerting.domain.notifications import (
+    DeliveryAttempt,
+    DeliveryStatus,
+    Notification,
+    NotificationStatus,
+)
 from services.alerting.domain.workflow import Action
-from services.alerting.errors import NotificationFailed
 from services.alerting.service_layer.escalations import MAX_DELIVERY_ATTEMPTS
 from services.alerting.testing import ManualClock, sample_alert
 
@@ -142,9 +147,23 @@ class FailingNotifier:
     def __init__(self) -> None:
         self.attempts: list[str] = []
 
-    def send(self, notification: Notification) -> None:
+    def send(
+        self, notification: Notification, *, delivered: AbstractSet[str]
+    ) -> list[DeliveryAttempt]:
         self.attempts.append(notification.key)
-        raise NotificationFailed("receiver answered 503")
+        return [
+            DeliveryAttempt(
+                notification_key=notification.key,
+                case_id=notification.case_id,
+                channel="district-hook",
+                kind="webhook",
+                target="http://receiver.invalid/hook",
+                attempt=1,
+                status=DeliveryStatus.FAILED,
+                at=OPENED,
+                error="receiver answered 503",
+            )
+        ]
 
 
 def overdue_case(service: AlertingService, clock: ManualClock) -> str:
@@ -195,7 +214,10 @@ def test_a_failed_delivery_is_retried_then_given_up(
         assert service.uow.escalations.pending_notifications(10) == []
     (notification,) = service.uow.state.notifications.values()
     assert notification.status is NotificationStatus.FAILED
-    assert notification.last_error == "receiver answered 503"
+    assert notification.last_error == "district-hook: receiver answered 503"
+    with service.uow:
+        log = service.uow.deliveries.for_case(notification.case_id)
+    assert [entry.status for entry in log] == [DeliveryStatus.FAILED] * MAX_DELIVERY_ATTEMPTS
     failed = sender.metrics.registry.get_sample_value(
         "qinglian_alerting_notifications_total", {"channel": "webhook", "result": "failed"}
     )
