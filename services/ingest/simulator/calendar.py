@@ -30,6 +30,7 @@ class Term:
         return self.first_day <= day <= self.last_day
 
 
+@functools.cache
 def term_of(day: date) -> Term | None:
     """The term that ``day`` falls in, or None during the summer and winter holidays."""
     school_year = day.year if day.month >= 8 else day.year - 1
@@ -62,6 +63,7 @@ def is_workday(day: date) -> bool:
         ) from exc
 
 
+@functools.cache
 def is_school_day(day: date) -> bool:
     return term_of(day) is not None and is_workday(day)
 
@@ -78,7 +80,11 @@ def add_workdays(day: date, count: int) -> date:
 
 def workdays_between(first: date, last: date) -> int:
     """Working days after ``first`` up to and including ``last``."""
-    return sum(1 for offset in range(1, (last - first).days + 1) if is_workday(first + timedelta(days=offset)))
+    return sum(
+        1
+        for offset in range(1, (last - first).days + 1)
+        if is_workday(first + timedelta(days=offset))
+    )
 
 
 def check_supported(first: date, last: date) -> None:

@@ -11,5 +11,8 @@ PUBLIC_INSTITUTION = "12"  # 事业单位 (public schools)
 def credit_code(kind: str, region: str, serial: int) -> str:
     """An 18-character code with a valid check character; distinct serials give distinct codes."""
     body = f"{kind}{region}MA{serial:07d}"
-    total = sum(USCC_CHARACTERS.index(character) * weight for character, weight in zip(body, USCC_WEIGHTS, strict=True))
+    total = sum(
+        USCC_CHARACTERS.index(character) * weight
+        for character, weight in zip(body, USCC_WEIGHTS, strict=True)
+    )
     return body + USCC_CHARACTERS[(31 - total % 31) % 31]

@@ -52,13 +52,22 @@ class FeeItem:
 
 
 # Per term, approved by the price bureau (渝价〔2013〕71号 for dormitories); what a school may charge.
-DORMITORY_FEE = FeeItem("FEE-ZSF", "住宿费", "accommodation", 4000, "渝价〔2013〕71号", voluntary=False)
-AFTER_SCHOOL_FEE = FeeItem("FEE-KHFW", "课后服务费", "service", 60000, "渝发改价格〔2022〕1047号", voluntary=True)
-HIGH_SCHOOL_TUITION = FeeItem("FEE-GZXF", "普通高中学费", "tuition", 80000, "渝发改价格〔2021〕1203号", voluntary=False)
-# What no school may charge (教财〔2010〕4号), and premiums a school may not collect.
-EXAM_PAPER_FEE = FeeItem("FEE-SJF", "试卷资料费", "miscellaneous", 5000, None, voluntary=False)
-DRINKING_WATER_FEE = FeeItem("FEE-YSF", "饮水费", "service", 3000, None, voluntary=False)
-UNAPPROVED_FEES = (FeeItem("FEE-BJF", "班级活动费", "other", 20000, None, voluntary=False),)
+DORMITORY_FEE = FeeItem(
+    "FEE-ZSF", "住宿费", "accommodation", 4000, "渝价〔2013〕71号", voluntary=False
+)
+AFTER_SCHOOL_FEE = FeeItem(
+    "FEE-KHFW", "课后服务费", "service", 60000, "渝发改价格〔2022〕1047号", voluntary=True
+)
+HIGH_SCHOOL_TUITION = FeeItem(
+    "FEE-GZXF", "普通高中学费", "tuition", 80000, "渝发改价格〔2021〕1203号", voluntary=False
+)
+# Fees a school may not charge: tuition in compulsory education, an item nobody approved, a forbidden item
+# (教财〔2010〕4号: drinking water, here dressed up with the school's own "approval"), commercial insurance.
+COMPULSORY_TUITION = FeeItem("FEE-XF", "学费", "tuition", 50000, "校发〔2025〕1号", voluntary=False)
+UNAPPROVED_FEE = FeeItem("FEE-BJF", "班级活动费", "other", 20000, None, voluntary=False)
+DRINKING_WATER_FEE = FeeItem(
+    "FEE-YSF", "饮水费", "service", 3000, "校发〔2025〕8号", voluntary=False
+)
 STUDENT_INSURANCE = FeeItem("FEE-XPX", "学生平安保险", "insurance", 10000, None, voluntary=True)
 
 
@@ -89,5 +98,53 @@ TOWNS = (
     "江东", "崇义", "荔枝", "敦仁", "罗云", "大顺", "增福", "同乐", "青羊", "石沱", "龙潭", "义和",
     "大木", "武陵山", "石和", "太和", "天台", "明家",
 )  # fmt: skip
-VENDOR_WORDS = ("鑫源", "佳禾", "瑞丰", "恒达", "宏图", "博远", "兴业", "华泰", "富民", "康润", "金穗", "天成", "绿源", "诚信", "新蜀")
-AGENCY_NAMES = ("重庆涪州招标代理有限公司", "重庆市正信工程招标有限公司", "重庆华远项目管理咨询有限公司", "重庆天衡招标代理有限公司")
+VENDOR_WORDS = (
+    "鑫源",
+    "佳禾",
+    "瑞丰",
+    "恒达",
+    "宏图",
+    "博远",
+    "兴业",
+    "华泰",
+    "富民",
+    "康润",
+    "金穗",
+    "天成",
+    "绿源",
+    "诚信",
+    "新蜀",
+)
+AGENCY_NAMES = (
+    "重庆涪州招标代理有限公司",
+    "重庆市正信工程招标有限公司",
+    "重庆华远项目管理咨询有限公司",
+    "重庆天衡招标代理有限公司",
+)
+
+# Small purchases through the e-mall (电子卖场, 框架协议): goods and upkeep that schools buy every week.
+EMALL_GOODS = (
+    ProcurementCategory("A05040101", "图书", "goods", "图书购置"),
+    ProcurementCategory("A03120000", "体育器材", "goods", "教学设备购置"),
+    ProcurementCategory("A05010100", "课桌椅", "goods", "教学设备购置"),
+    ProcurementCategory("A02061807", "厨房设备", "goods", "食堂设备更新"),
+)
+EMALL_UPKEEP = ProcurementCategory("C05010000", "设备维修保养服务", "services", "运行维护")
+# What an e-mall supplier that sells everything (a heterogeneous supplier, R048) is awarded: one per 2-digit prefix.
+EVERYTHING = (
+    EMALL_GOODS[0],
+    ProcurementCategory("B07010000", "校舍维修改造工程", "works", "校舍维修"),
+    EMALL_UPKEEP,
+    ProcurementCategory("C16050000", "安保服务", "services", "物业服务"),
+    ProcurementCategory("C21040000", "物业管理服务", "services", "物业服务"),
+)
+
+BUDGET_PROJECT_CODES = {
+    "信息化建设": "XXHJS",
+    "教学设备购置": "JXSBGZ",
+    "图书购置": "TSGZ",
+    "食堂设备更新": "STSBGX",
+    "物业服务": "WYFW",
+    "运行维护": "YXWH",
+    "校舍维修": "XSWX",
+}

@@ -1,0 +1,220 @@
+"""The demo: the whole pipeline on a simulated district, started by one command.
+
+Local stack → case-database migrations and demo accounts → push API, pull
+connectors, detector workers, alerting service (console) → the simulator feeding
+a district in compressed time. Every service runs as its own `qinglian` process,
+exactly as in production; this module only starts, watches and stops them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from qinglian.errors import StackError
+from qinglian.settings import Settings
+from qinglian.stack import control, postgres
+from qinglian.supervisor import ServiceSpec, Supervisor, supervised
+
+DEMO_DISTRICT = "500102"
+DEMO_USERS = (
+    ("inspector", "district_inspector", "区纪检演示账号"),
+    ("auditor", "auditor", "审计演示账号"),
+)
+PUSH_SOURCE = "district-simulator"
+PUSH_KEY = "simulator"
+SECRET_VARIABLE = "QL_DEMO_PUSH_SECRET"
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPlan:
+    schools: int = 300
+    days: int = 30
+    seconds_per_day: float = 20.0  # ~120,000 events per simulated day for 300 schools: what one push API sustains
+    workers: int = 2
+    seed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPaths:
+    home: Path
+
+    @property
+    def sources(self) -> Path:
+        return self.home / "sources.yaml"
+
+    @property
+    def secret(self) -> Path:
+        return self.home / "push-secret"
+
+    @property
+    def password(self) -> Path:
+        return self.home / "demo-password"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def simulation(self) -> Path:
+        return self.home / "district"
+
+
+def demo_database_url(settings: Settings) -> str:
+    """The configured case database, or the local PostgreSQL when only the quick-start SQLite default is set."""
+    if settings.database_url == Settings.model_fields["database_url"].default:
+        return postgres.database_url(settings)
+    return settings.database_url
+
+
+def _prepare(paths: DemoPaths) -> tuple[str, str]:
+    paths.home.mkdir(parents=True, exist_ok=True)
+    for path in (paths.secret, paths.password):
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(18))
+            path.chmod(0o600)
+    paths.sources.write_text(
+        "# 演示推送来源 / demo push source: the simulator signs with the key read from "
+        f"${SECRET_VARIABLE}\nsources:\n"
+        f"  - id: {PUSH_SOURCE}\n    name: 区县模拟器 / district simulator\n"
+        f"    keys: [{{id: {PUSH_KEY}, secret_env: {SECRET_VARIABLE}}}]\n"
+        '    event_types: ["cn.edu.qinglian.*"]\n    school_ids: ["*"]\n'
+    )
+    return paths.secret.read_text(), paths.password.read_text()
+
+
+def _qinglian(arguments: list[str], environment: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "qinglian", *arguments],
+        input=stdin, capture_output=True, text=True, env=environment, timeout=300, check=False,
+    )
+
+
+def _migrate_and_seed_accounts(environment: dict[str, str], password: str) -> None:
+    upgrade = _qinglian(["db", "upgrade"], environment)
+    if upgrade.returncode != 0:
+        raise StackError(f"qinglian db upgrade failed: {(upgrade.stderr or upgrade.stdout).strip()[-300:]}")
+    existing = _qinglian(["alerting", "user", "list"], environment).stdout
+    for username, role, name in DEMO_USERS:
+        if username in existing.split():
+            continue
+        added = _qinglian(
+            ["alerting", "user", "add", username, "--role", role, "--name", name,
+             "--district", DEMO_DISTRICT, "--password-stdin"],
+            environment, stdin=password + "\n",
+        )
+        if added.returncode != 0:
+            raise StackError(f"adding demo user {username} failed: {(added.stderr or added.stdout).strip()[-300:]}")
+
+
+def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[ServiceSpec]:
+    host = "127.0.0.1"
+    workers = [
+        ServiceSpec(
+            f"detectors-{index}",
+            ("detectors", "worker", "--web-port", str(6066 + index),
+             "--metrics-port", str(settings.detectors_metrics_port + 10 * index)),
+            ready_url=f"http://{host}:{settings.detectors_metrics_port + 10 * index}/metrics",
+        )
+        for index in range(plan.workers)
+    ]
+    return [
+        ServiceSpec("ingest", ("ingest", "serve", "--sources", str(paths.sources)),
+                    ready_url=f"http://{host}:{settings.ingest_port}/healthz"),
+        ServiceSpec("alerting", ("alerting", "serve"), ready_url=f"http://{host}:{settings.alerting_port}/healthz"),
+        *workers,
+        ServiceSpec(
+            "simulator",
+            ("simulate", "--schools", str(plan.schools), "--days", str(plan.days), "--seed", str(plan.seed),
+             "--push", f"http://{host}:{settings.ingest_port}", "--source-id", PUSH_SOURCE, "--key-id", PUSH_KEY,
+             "--secret-file", str(paths.secret), "--compress-time", str(plan.seconds_per_day),
+             "--out", str(paths.simulation), "--no-progress"),
+        ),
+    ]
+
+
+def _scrape(url: str, metric: str, **labels: str) -> float:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local metrics endpoints
+            text = response.read().decode()
+    except OSError:
+        return 0.0
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == metric and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def _progress_line(settings: Settings, plan: DemoPlan) -> str:
+    host = "http://127.0.0.1"
+    accepted = _scrape(f"{host}:{settings.ingest_metrics_port}/metrics", "qinglian_ingest_events_total", result="accepted")
+    alerts = sum(
+        _scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics", "qinglian_detectors_alerts_total")
+        for index in range(plan.workers)
+    )
+    cases = _scrape(f"{host}:{settings.alerting_metrics_port}/metrics", "qinglian_alerting_cases")
+    return f"事件 events {accepted:,.0f} · 预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
+
+
+def _where_to_look(settings: Settings, plan: DemoPlan, password: str) -> str:
+    host = "http://127.0.0.1"
+    metrics = ", ".join(
+        [f"{host}:{settings.ingest_metrics_port}/metrics", f"{host}:{settings.alerting_metrics_port}/metrics"]
+        + [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
+    )
+    return (
+        f"   控制台 console   {host}:{settings.alerting_port}/  登录 login: inspector / {password}"
+        f"  (auditor / {password} 只读 read-only)\n"
+        f"   推送接口 push API {host}:{settings.ingest_port}/docs\n"
+        f"   指标 metrics      {metrics}\n"
+        "   停止 stop         Ctrl-C (the stack keeps running: ./run qinglian stack down)"
+    )
+
+
+def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, report: Report) -> None:
+    paths = DemoPaths(settings.state_path / "demo")
+    report("① 启动本地栈 / starting the local stack (Kafka KRaft + PostgreSQL)")
+    control.up(settings, report=lambda message: report(f"   {message}"))
+    push_secret, password = _prepare(paths)
+    environment = {
+        **os.environ,
+        "QINGLIAN_DATABASE_URL": demo_database_url(settings),
+        SECRET_VARIABLE: push_secret,
+    }
+    report("② 迁移案件库、创建演示账号 / migrating the case database, creating demo accounts")
+    _migrate_and_seed_accounts(environment, password)
+    with supervised(paths.logs, report) as supervisor:
+        report(f"③ 启动服务 / starting the services (logs in {paths.logs})")
+        for spec in _services(settings, plan, paths):
+            supervisor.start(ServiceSpec(spec.name, spec.arguments, spec.ready_url, environment))
+            report(f"   ✔ {spec.name}")
+        report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
+               f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
+        report(_where_to_look(settings, plan, password))
+        _watch(supervisor, settings, plan, duration, report)
+
+
+def _watch(supervisor: Supervisor, settings: Settings, plan: DemoPlan, duration: float | None, report: Report) -> None:
+    deadline = None if duration is None else time.monotonic() + duration
+    while deadline is None or time.monotonic() < deadline:
+        time.sleep(min(5.0, max(0.1, (deadline - time.monotonic()) if deadline else 5.0)))
+        for service in supervisor.failed():
+            finished_cleanly = service.spec.name == "simulator" and service.process.returncode == 0
+            if not finished_cleanly:
+                raise StackError(
+                    f"{service.spec.name} stopped with exit code {service.process.returncode}; see {service.log_path}"
+                )
+        report(f"   {_progress_line(settings, plan)}")
