@@ -9,13 +9,16 @@ own port under ``/metrics``. Metric names follow Prometheus conventions:
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, ProcessCollector, start_http_server
 
 from qinglian.errors import PortInUse
 
 
 def new_registry() -> CollectorRegistry:
-    return CollectorRegistry(auto_describe=True)
+    """A service's own registry, with the standard process_* metrics (memory, CPU, file descriptors)."""
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    return registry
 
 
 def serve_metrics(registry: CollectorRegistry, port: int, setting: str, host: str = "127.0.0.1") -> None:

@@ -24,8 +24,12 @@ def demo(
     workers: Annotated[int, typer.Option(help="检测 worker 数 / Detector workers.")] = DEFAULT.workers,
 ) -> None:
     """演示 / Run the whole pipeline on a simulated district; Ctrl-C stops it."""
+    import signal
+
     from qinglian.demo import run_demo
 
+    # SIGTERM (a service manager, a test harness) stops the demo as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     plan = DemoPlan(schools=schools, days=days, seconds_per_day=seconds_per_day, workers=workers)
     try:
         run_demo(ctx.obj.settings, plan, duration=duration, report=typer.echo)

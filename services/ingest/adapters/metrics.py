@@ -1,8 +1,14 @@
-"""Prometheus metrics of the ingest service, on a registry the composition root owns."""
+"""Prometheus metrics of the ingest service, on a registry the composition root owns.
+
+The first event of a (source, type) starts its accepted, duplicate and rejected
+counters together, so "how many were rejected?" is 0 rather than no series.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from services.ingest.domain.results import ItemStatus
 
 # Push requests carry up to a few hundred events; buckets stretch to the 5 s publish timeout.
 PUSH_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -36,9 +42,15 @@ class IngestMetrics:
             buckets=PUSH_LATENCY_BUCKETS,
             registry=registry,
         )
+        self._seen: set[tuple[str, str]] = set()
 
     def received(self, source: str, event_type: str | None) -> None:
-        self._received.labels(source, event_type or UNKNOWN_TYPE_LABEL).inc()
+        labels = (source, event_type or UNKNOWN_TYPE_LABEL)
+        self._received.labels(*labels).inc()
+        if labels not in self._seen:
+            self._seen.add(labels)
+            for status in ItemStatus:
+                self._results.labels(*labels, status.value)
 
     def result(self, source: str, event_type: str | None, result: str) -> None:
         self._results.labels(source, event_type or UNKNOWN_TYPE_LABEL, result).inc()

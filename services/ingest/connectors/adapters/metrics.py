@@ -5,7 +5,8 @@
     qinglian_ingest_connector_lag_seconds{connector}                  now minus the newest source time stored
 
 The lag is computed when Prometheus scrapes, so it keeps growing while a
-connector is stuck instead of freezing at its last value.
+connector is stuck instead of freezing at its last value. A connector's record
+counters start at zero for every outcome once it has reported anything.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from services.ingest.domain.results import ItemResult
+from services.ingest.domain.results import ItemResult, ItemStatus
 
 LAG_METRIC = "qinglian_ingest_connector_lag_seconds"
 
@@ -38,11 +39,13 @@ class ConnectorMetrics:
             registry=registry,
         )
         self._watermarks: dict[str, datetime] = {}
+        self._seen: set[str] = set()
         self._lock = threading.Lock()
         self._clock = clock
         registry.register(_LagCollector(self))
 
     def recorded(self, connector_id: str, results: Sequence[ItemResult]) -> None:
+        self._start_counters(connector_id)
         for result in results:
             self._records.labels(connector_id, result.status.value).inc()
 
@@ -54,7 +57,14 @@ class ConnectorMetrics:
             self._watermarks[connector_id] = watermark if known is None else max(known, watermark)
 
     def succeeded(self, connector_id: str, at: datetime) -> None:
+        self._start_counters(connector_id)
         self._last_success.labels(connector_id).set(at.timestamp())
+
+    def _start_counters(self, connector_id: str) -> None:
+        if connector_id not in self._seen:
+            self._seen.add(connector_id)
+            for status in ItemStatus:
+                self._records.labels(connector_id, status.value)
 
     def lags(self) -> dict[str, float]:
         now = self._clock()
