@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     alerting_smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before sending.")
     alerting_smtp_username: str | None = Field(None, description="SMTP login user; no login when unset.")
     alerting_smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    audit_export_key: SecretStr | None = Field(
+        None,
+        description="HMAC key that signs audit bundles (`qinglian audit export`) and checks their signature; unsigned when unset.",
+    )
     prometheus_port: int = Field(9090, description="Port of the local Prometheus used by the dashboard tests.")
 
     @field_validator("kafka_bootstrap_servers")

@@ -21,11 +21,13 @@ from prometheus_client import CollectorRegistry
 
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
+from services.alerting.adapters.attachments import FileAttachmentStore
 from services.alerting.adapters.calendar import ChineseWorkdayCalendar
 from services.alerting.adapters.channel_messages import MessageContext
 from services.alerting.adapters.channel_notifier import ChannelNotifier, SmtpOptions
 from services.alerting.adapters.channels_file import load_channels
 from services.alerting.adapters.database import create_database_engine, new_session_factory
+from services.alerting.adapters.evidence_reader import KafkaEvidenceReader
 from services.alerting.adapters.leaders import StaticLeadersDirectory, load_leaders_file
 from services.alerting.adapters.metrics import AlertingMetrics
 from services.alerting.adapters.notifiers import LogNotifier
@@ -50,13 +52,20 @@ from services.alerting.service_layer import (
     accounts,
     alerts,
     audit,
+    audit_export,
     cases,
     desk,
     escalations,
     reports,
     silences,
 )
-from services.alerting.service_layer.ports import LeadersDirectory, Notifier, PasswordHasher
+from services.alerting.service_layer.ports import (
+    AttachmentReader,
+    EvidenceSource,
+    LeadersDirectory,
+    Notifier,
+    PasswordHasher,
+)
 from services.alerting.service_layer.unit_of_work import AbstractUnitOfWork, InboxQuery
 
 
@@ -85,6 +94,8 @@ class AlertingService:
     hasher: PasswordHasher
     new_secret: Callable[[], str]
     session_lifetime: timedelta
+    export_sources: audit_export.ExportSources
+    export_key: bytes | None
 
     def for_another_thread(self) -> AlertingService:
         """The same service on its own unit of work (one per request or thread; never shared)."""
@@ -232,6 +243,29 @@ class AlertingService:
     def verify_histories(self) -> audit.AuditResult:
         return audit.verify_histories(self.uow)
 
+    def export_case(
+        self,
+        case_id: str,
+        *,
+        exporter: str,
+        lookback: timedelta = audit_export.DEFAULT_EVIDENCE_LOOKBACK,
+    ) -> audit_export.CaseExport:
+        """The case's audit bundle, signed when an export key is configured (trusted callers)."""
+        return audit_export.export_case(
+            self.uow,
+            case_id,
+            sources=self.export_sources,
+            exported_at=self.clock(),
+            exporter=exporter,
+            lookback=lookback,
+            signing_key=self.export_key,
+        )
+
+    def export_for(self, user: User, case_id: str, channel: ReadChannel) -> audit_export.CaseExport:
+        """The audit bundle for an auditor or administrator who sees the case; the read is logged."""
+        desk.record_export(self.uow, user, case_id, channel=channel, now=self.clock())
+        return self.export_case(case_id, exporter=user.username)
+
     def refresh_case_gauges(self) -> reports.CaseCounts:
         counts = reports.case_counts(self.uow, now=self.clock())
         self.metrics.set_case_counts(counts.by_state_and_severity, counts.overdue)
@@ -251,6 +285,8 @@ def bootstrap(
     notifier: Notifier | None = None,
     registry: CollectorRegistry | None = None,
     hasher: PasswordHasher | None = None,
+    evidence: EvidenceSource | None = None,
+    attachments: AttachmentReader | None = None,
     clock: Callable[[], datetime] = _utc_now,
     new_id: Callable[[], str] = _new_id,
     new_secret: Callable[[], str] = _new_secret,
@@ -258,7 +294,9 @@ def bootstrap(
     """Wire the service from ``settings``; every keyword replaces one real adapter (tests pass fakes).
 
     Without a keyword, the policy, leaders and channels files come from the settings
-    (``alerting_policy_file``, ``alerting_leaders_file``, ``alerting_channels_file``).
+    (``alerting_policy_file``, ``alerting_leaders_file``, ``alerting_channels_file``); audit
+    bundles read evidence from the raw topics and attachments from ``alerting_attachments_dir``,
+    and are signed with ``audit_export_key`` when it is set.
     """
     if uow is None:
         uow = SqlAlchemyUnitOfWork(
@@ -282,6 +320,16 @@ def bootstrap(
         hasher=hasher or Argon2Hasher(),
         new_secret=new_secret,
         session_lifetime=timedelta(hours=settings.alerting_session_hours),
+        export_sources=audit_export.ExportSources(
+            evidence=evidence or KafkaEvidenceReader(settings),
+            attachments=attachments
+            or FileAttachmentStore(settings.resolve(settings.alerting_attachments_dir)),
+        ),
+        export_key=(
+            settings.audit_export_key.get_secret_value().encode()
+            if settings.audit_export_key
+            else None
+        ),
     )
 
 

@@ -17,6 +17,8 @@
         ├── ConcurrentUpdate          someone else changed the case at the same moment; reload and retry
         ├── InvalidAttachment         an uploaded file is empty or too large
         ├── InvalidFilter             an inbox filter names a severity, state or risk area that does not exist
+        ├── InvalidBundle             an audit bundle cannot be written there, or read as a zip or directory
+        ├── EvidenceUnavailable       the raw topics cannot be read for an audit bundle's evidence
         ├── DatabaseUnavailable       the case database cannot be reached after retrying
         └── MigrationError            the schema is behind the code, or models and migrations differ
 
@@ -97,6 +99,14 @@ class InvalidAttachment(AlertingError):
 
 
 class InvalidFilter(AlertingError):
+    pass
+
+
+class InvalidBundle(AlertingError):
+    pass
+
+
+class EvidenceUnavailable(AlertingError):
     pass
 
 

@@ -1,4 +1,4 @@
-"""Sample alerts, sample users and a hand-moved clock for tests and benchmarks.
+"""Sample alerts, sample users, a hand-moved clock and an evidence source for tests and benchmarks.
 
 Shipped with the service (like ``httpx.MockTransport``) so every suite, the API's
 and the benchmark's included, builds them alike.
@@ -7,13 +7,16 @@ and the benchmark's included, builds them alike.
 from __future__ import annotations
 
 import itertools
+import json
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from services.alerting.domain.access import Role, User
 from services.alerting.domain.alerts import Alert, RiskArea, Severity, Subject, SubjectKind
+from services.alerting.domain.audit_bundle import EvidenceQuery, EvidenceRecord
 from services.alerting.service_layer.accounts import NewUser
 
 if TYPE_CHECKING:
@@ -83,3 +86,41 @@ def sample_alert(**overrides: Any) -> Alert:
         details={"inspector_count": 1},
     )
     return replace(base, **overrides)
+
+
+def raw_event_record(
+    event_id: str, *, offset: int = 0, school_id: str = "500102001"
+) -> EvidenceRecord:
+    """A raw canteen event as the evidence reader returns it (value: the record's JSON text)."""
+    value = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/schools/500102001/canteen",
+        "type": "cn.edu.qinglian.canteen.inbound_inspection.v1",
+        "time": "2026-09-28T08:30:00+08:00",
+        "schoolid": school_id,
+        "data": {"inspectors": ["pn:" + "b" * 32], "note": "验收"},
+    }
+    return EvidenceRecord(
+        event_id=event_id,
+        topic="qinglian.raw.canteen",
+        partition=2,
+        offset=offset,
+        kafka_time=datetime(2026, 9, 28, 0, 30, offset % 60, tzinfo=UTC),
+        value=json.dumps(value, ensure_ascii=False),
+    )
+
+
+class RecordingEvidenceSource:
+    """An evidence source over fixed records that remembers every query it was asked."""
+
+    topics = ("qinglian.raw.canteen", "qinglian.raw.procurement")
+
+    def __init__(self, records: Sequence[EvidenceRecord] = ()) -> None:
+        self.records = {record.event_id: record for record in records}
+        self.queries: list[EvidenceQuery] = []
+
+    def find(self, queries: Sequence[EvidenceQuery]) -> list[EvidenceRecord]:
+        self.queries.extend(queries)
+        wanted = {event_id for query in queries for event_id in query.event_ids}
+        return [record for event_id, record in self.records.items() if event_id in wanted]

@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Self
+from typing import Any, Self
 
+from services.alerting.adapters.alert_codec import alert_to_data
 from services.alerting.adapters.memory_accounts import (
     AccountState,
     MemoryAccessLogRepository,
@@ -212,6 +213,9 @@ class MemoryAlertRepository(AlertRepository):
         return [
             s.alert for s in sorted(stored, key=lambda s: (s.alert.event_time, s.alert.alert_id))
         ]
+
+    def payloads_for_case(self, case_id: str) -> list[dict[str, Any]]:
+        return [alert_to_data(alert) for alert in self.for_case(case_id)]
 
     def suppressed_by(self, silence_id: str) -> list[Alert]:
         return [s.alert for s in self._state.alerts.values() if s.silence_id == silence_id]

@@ -1,4 +1,9 @@
-"""The alerting service's Prometheus metrics, on a registry of its own (``qinglian.metrics.new_registry``)."""
+"""The alerting service's Prometheus metrics, on a registry of its own (``qinglian.metrics.new_registry``).
+
+Every counter starts at zero for each label value the service knows in advance
+(consumer results, notification channels and results): a dashboard or alerting
+rule asking "how many failed?" then gets 0 rather than no series at all.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.alerting.adapters.channels_file import ChannelKind
+from services.alerting.adapters.notifiers import LogNotifier
 from services.alerting.domain.alerts import Severity
 from services.alerting.domain.workflow import CaseState
+from services.alerting.service_layer.alerts import Outcome
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -24,6 +32,9 @@ TIME_TO_CLOSE_BUCKETS = (
     90 * DAY,
     180 * DAY,
 )
+CONSUMER_RESULTS = (*(outcome.value for outcome in Outcome), "invalid", "failed")
+NOTIFICATION_CHANNELS = (*(kind.value for kind in ChannelKind), LogNotifier.channel)
+DELIVERY_RESULTS = ("sent", "failed")
 
 
 class AlertingMetrics:
@@ -59,6 +70,11 @@ class AlertingMetrics:
             ["channel", "result"],
             registry=registry,
         )
+        for result in CONSUMER_RESULTS:
+            self.alerts_consumed.labels(result=result)
+        for channel in NOTIFICATION_CHANNELS:
+            for result in DELIVERY_RESULTS:
+                self.notifications.labels(channel=channel, result=result)
 
     def count_alerts(self, result: str, amount: int = 1) -> None:
         if amount:

@@ -256,11 +256,11 @@ class SqlAlchemyAlertRepository(AlertRepository):
         self.session.add(AlertRow(**_alert_values(alert, received_at, silence_id=silence_id)))
 
     def for_case(self, case_id: str) -> list[Alert]:
+        return [alert_from_data(payload) for payload in self.payloads_for_case(case_id)]
+
+    def payloads_for_case(self, case_id: str) -> list[dict[str, Any]]:
         query = sa.select(AlertRow.payload).where(AlertRow.case_id == case_id)
-        return [
-            alert_from_data(p)
-            for p in self.session.scalars(query.order_by(AlertRow.event_time, AlertRow.alert_id))
-        ]
+        return list(self.session.scalars(query.order_by(AlertRow.event_time, AlertRow.alert_id)))
 
     def suppressed_by(self, silence_id: str) -> list[Alert]:
         query = (

@@ -83,6 +83,32 @@ class HistoryEntry:
     def computed_hash(self) -> str:
         return hashlib.sha256(canonical_json(self.content())).hexdigest()
 
+    def record(self) -> dict[str, Any]:
+        """The entry as one self-contained record (its content plus its hash), as audit bundles hold it."""
+        return {**self.content(), "hash": self.hash}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> HistoryEntry:
+        """The inverse of ``record``; raises KeyError, TypeError or ValueError on a malformed record."""
+        action, from_state, to_state = (
+            record[name] for name in ("action", "from_state", "to_state")
+        )
+        return cls(
+            case_id=record["case_id"],
+            seq=record["seq"],
+            kind=EntryKind(record["kind"]),
+            at=datetime.fromisoformat(record["at"]),
+            actor=record["actor"],
+            prev_hash=record["prev_hash"],
+            hash=record["hash"],
+            action=None if action is None else Action(action),
+            from_state=None if from_state is None else CaseState(from_state),
+            to_state=None if to_state is None else CaseState(to_state),
+            comment=record["comment"],
+            attachments=tuple(Attachment(a["name"], a["sha256"]) for a in record["attachments"]),
+            details=record["details"],
+        )
+
 
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no spaces, UTF-8: the same content always gives the same bytes."""

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 alerting_app = typer.Typer(help="处置 / Alerting: cases, workflow, console.", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 / Case database migrations.", no_args_is_help=True)
-audit_app = typer.Typer(help="审计 / Audit: verify tamper-evident histories.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="审计 / Audit: verify tamper-evident histories, export and check audit bundles.",
+    no_args_is_help=True,
+)
 silence_app = typer.Typer(
     help="屏蔽 / Silences: suppress matching alerts for a while.", no_args_is_help=True
 )
@@ -98,8 +101,23 @@ def db_current(ctx: typer.Context) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """校验全部案件历史 / Verify every case's hash-chained history; exit 1 naming each tampered case."""
+def audit_verify(
+    ctx: typer.Context,
+    bundle: Annotated[
+        Path | None,
+        typer.Argument(
+            help="审计包 / An audit bundle (.zip or directory) to check offline, without the "
+            "database or Kafka. Without it: every case's chain in the case database."
+        ),
+    ] = None,
+) -> None:
+    """校验处置记录 / Verify hash-chained histories: every case in the database, or one audit bundle offline.
+
+    Exit 0 only when everything holds; otherwise each failure is named and the exit status is 1.
+    """
+    if bundle is not None:
+        _verify_bundle(ctx, bundle)
+        return
     with _alerting(ctx) as service:
         result = service.verify_histories()
     for broken in result.broken:
@@ -109,6 +127,89 @@ def audit_verify(ctx: typer.Context) -> None:
         f"checked {result.checked} cases, {len(result.broken)} failed"
     )
     if not result.intact:
+        raise typer.Exit(1)
+
+
+def _verify_bundle(ctx: typer.Context, bundle: Path) -> None:
+    from services.alerting.adapters.bundle_archive import read_bundle
+    from services.alerting.domain.bundle_check import check_bundle
+
+    key = ctx.obj.settings.audit_export_key
+    verdict = check_bundle(
+        read_bundle(bundle), signing_key=key.get_secret_value().encode() if key else None
+    )
+    typer.echo(f"审计包 / bundle {bundle} (case {verdict.case_id})")
+    for check in verdict.checks:
+        if check.holds:
+            typer.echo(f"  通过 / OK      {check.title}: {check.summary}")
+        for problem in check.problems:
+            typer.echo(f"  失败 / FAILED  {check.title}: {problem}")
+    failed = sum(len(check.problems) for check in verdict.checks)
+    if failed:
+        typer.echo(
+            f"审计包校验未通过：{failed} 处问题 / bundle verification FAILED: {failed} problems"
+        )
+        raise typer.Exit(1)
+    typer.echo("审计包校验通过 / bundle verified: every check holds")
+
+
+@audit_app.command("export")
+def audit_export(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="案件编号 / Case id.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="输出 / Where to write: a new FILE.zip (one file to hand over), or a new "
+            "directory for any other name.",
+        ),
+    ],
+    exporter: Annotated[
+        str | None,
+        typer.Option(
+            help="导出人 / Who exports, recorded in the manifest (default: cli:<OS user>)."
+        ),
+    ] = None,
+    lookback_hours: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="证据回溯 / How long before detection (beyond the rule's window) evidence may "
+            "have reached Kafka.",
+        ),
+    ] = 24.0,
+) -> None:
+    """导出审计包 / Export a case's audit bundle: alerts, hash-chained history, raw evidence from Kafka.
+
+    Read-only: writes nothing to the database or the topics.
+    Exit 1 when the case's chain is already broken in the database (the bundle is still written).
+    """
+    import getpass
+    from datetime import timedelta
+
+    from services.alerting.adapters.bundle_archive import write_bundle
+
+    with _alerting(ctx) as service:
+        export = service.export_case(
+            case_id,
+            exporter=exporter or f"cli:{getpass.getuser()}",
+            lookback=timedelta(hours=lookback_hours),
+        )
+    write_bundle(export.files, out)
+    typer.echo(
+        f"审计包已写入 {out}：证据找到 {export.evidence_found} 条，缺失 {len(export.evidence_missing)} 条 / "
+        f"bundle written to {out}: {export.evidence_found} evidence events found, "
+        f"{len(export.evidence_missing)} missing"
+    )
+    for event_id in export.evidence_missing:
+        typer.echo(f"  缺失证据 / missing evidence: {event_id}")
+    if not export.chain.intact:
+        typer.echo(
+            f"警告：数据库中该案件处置记录已异常 / WARNING: the case's chain is broken in the "
+            f"database: {export.chain.describe()}"
+        )
         raise typer.Exit(1)
 
 

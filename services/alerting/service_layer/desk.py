@@ -99,6 +99,20 @@ def case_history(
     return history, verify_chain(history, head_hash=case.chain_head, entry_count=case.history_count)
 
 
+def record_export(
+    uow: AbstractUnitOfWork, user: User, case_id: str, *, channel: ReadChannel, now: datetime
+) -> None:
+    """Allow ``user`` to export the case's audit bundle (auditors and administrators) and log the read."""
+    with uow:
+        visible_case(uow, user, case_id)
+        if not user.audits:
+            raise AccessDenied(
+                f"{user.role.label_zh}无权导出审计包 / the {user.role.value} role may not export audit bundles"
+            )
+        uow.access_log.add(CaseRead(user.username, case_id, now, channel, "audit_export"))
+        uow.commit()
+
+
 def summary(uow: AbstractUnitOfWork, user: User) -> CaseSummary:
     scope = Scope.of(user)
     with uow:

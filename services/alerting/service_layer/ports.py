@@ -1,11 +1,13 @@
-"""Ports other than storage: where school leaders are known, how notifications leave, how passwords are hashed."""
+"""Ports other than storage: where school leaders are known, how notifications leave, how passwords
+are hashed, where audit bundles find raw evidence and attachments."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Protocol
 
+from services.alerting.domain.audit_bundle import EvidenceQuery, EvidenceRecord
 from services.alerting.domain.notifications import DeliveryAttempt, Notification
 
 
@@ -37,3 +39,17 @@ class PasswordHasher(Protocol):
         ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class EvidenceSource(Protocol):
+    topics: tuple[str, ...]
+
+    def find(self, queries: Sequence[EvidenceQuery]) -> list[EvidenceRecord]:
+        """The cited events found where the queries say to look (read-only); absent ones are left out."""
+        ...
+
+
+class AttachmentReader(Protocol):
+    def read(self, sha256: str) -> bytes | None:
+        """The attached file with this sha256, or None when it is not stored."""
+        ...

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from services.alerting.domain.access import User
 from services.alerting.domain.accounts import ApiToken, CaseRead, LoginSession
@@ -126,6 +126,10 @@ class AlertRepository(abc.ABC):
 
     @abc.abstractmethod
     def for_case(self, case_id: str) -> list[Alert]: ...
+
+    @abc.abstractmethod
+    def payloads_for_case(self, case_id: str) -> list[dict[str, Any]]:
+        """The case's alerts as stored (contract ``alerts/alert.v1`` data), in ``for_case`` order."""
 
     @abc.abstractmethod
     def suppressed_by(self, silence_id: str) -> list[Alert]: ...

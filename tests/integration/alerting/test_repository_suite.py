@@ -55,6 +55,19 @@ def test_a_case_comes_back_as_it_was_stored(service: AlertingService) -> None:
     assert service.evidence(case.id) == [first, second]
 
 
+def test_alerts_come_back_as_stored_payloads_in_case_order(
+    service: AlertingService, any_uow: AbstractUnitOfWork
+) -> None:
+    later = sample_alert(details={"金额": "12.50"})
+    earlier = sample_alert(event_time=later.event_time - timedelta(hours=1))
+    case_id = service.ingest([later, earlier]).case_ids[later.alert_id]
+    with any_uow:
+        payloads = any_uow.alerts.payloads_for_case(case_id)
+    assert [p["alert_id"] for p in payloads] == [earlier.alert_id, later.alert_id]
+    assert payloads[1]["details"] == {"金额": "12.50"}
+    assert payloads[1]["event_time"] == later.event_time.isoformat()
+
+
 def test_the_history_chain_survives_the_round_trip(service: AlertingService) -> None:
     case_id = open_case(service)
     report = Attachment("整改报告.pdf", hashlib.sha256("报告".encode()).hexdigest())

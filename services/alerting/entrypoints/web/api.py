@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from services.alerting.adapters.bundle_archive import zip_bytes
 from services.alerting.bootstrap import AlertingService
 from services.alerting.domain.access import User
 from services.alerting.domain.accounts import ReadChannel
@@ -250,6 +251,17 @@ def create_router() -> APIRouter:
         )
 
     @router.get(
+        "/cases/{case_id}/audit-bundle",
+        tags=["audit"],
+        summary="导出审计包（zip，可离线校验；记录查阅）/ The case's audit bundle as a zip, "
+        "checkable offline with `qinglian audit verify` (auditors, administrators; the read is logged)",
+        response_class=Response,
+        responses={200: {"content": {"application/zip": {}}}},
+    )
+    def audit_bundle(case_id: str, who: CallerDep, service: ServiceDep) -> Response:
+        return audit_bundle_response(service, who.user, case_id, ReadChannel.API)
+
+    @router.get(
         "/access-log",
         response_model=list[schemas.CaseReadItem],
         tags=["audit"],
@@ -280,4 +292,18 @@ def attachment_response(
         content,
         media_type="application/octet-stream",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+def audit_bundle_response(
+    service: AlertingService, user: User, case_id: str, channel: ReadChannel
+) -> Response:
+    """The case's audit bundle as a zip download (shared by the API and the console)."""
+    export = service.export_for(user, case_id, channel)
+    return Response(
+        zip_bytes(export.files),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename=qinglian-audit-{quote(case_id)}.zip"
+        },
     )

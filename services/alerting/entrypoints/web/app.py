@@ -6,7 +6,8 @@ status; in the console an error page (or, when not logged in, the login page).
     401 AuthenticationFailed                403 AccessDenied (role, CSRF)
     404 CaseNotFound, SilenceNotFound        409 ConcurrentUpdate, a concurrent write (unique key)
     422 InvalidTransition/Silence/Attachment/Account
-    503 DatabaseUnavailable, MigrationError, the database not answering
+    503 DatabaseUnavailable, MigrationError, the database not answering,
+        EvidenceUnavailable (Kafka not answering for an audit bundle)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from services.alerting.errors import (
     CaseNotFound,
     ConcurrentUpdate,
     DatabaseUnavailable,
+    EvidenceUnavailable,
     MigrationError,
     SilenceNotFound,
 )
@@ -53,6 +55,7 @@ _STATUS: dict[type[AlertingError], int] = {
     SilenceNotFound: 404,
     ConcurrentUpdate: 409,
     DatabaseUnavailable: 503,
+    EvidenceUnavailable: 503,
     MigrationError: 503,
 }
 _CONCURRENT = ConcurrentUpdate(

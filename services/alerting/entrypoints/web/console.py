@@ -27,7 +27,7 @@ from services.alerting.domain.workflow import (
     CaseState,
     Resolution,
 )
-from services.alerting.entrypoints.web.api import attachment_response
+from services.alerting.entrypoints.web.api import attachment_response, audit_bundle_response
 from services.alerting.entrypoints.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -200,6 +200,10 @@ def create_router() -> APIRouter:
         request: Request, case_id: str, sha256: str, who: CallerDep, service: ServiceDep
     ) -> Response:
         return attachment_response(request, service, who.user, case_id, sha256)
+
+    @router.get("/cases/{case_id}/audit-bundle")
+    def audit_bundle(case_id: str, who: CallerDep, service: ServiceDep) -> Response:
+        return audit_bundle_response(service, who.user, case_id, ReadChannel.CONSOLE)
 
     @router.get("/summary")
     def summary(request: Request, who: CallerDep, service: ServiceDep) -> HTMLResponse:

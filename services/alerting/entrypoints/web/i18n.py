@@ -53,6 +53,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "timeline": ("处置记录", "Timeline"),
     "chain_intact": ("✔ 记录完整", "✔ intact"),
     "chain_broken": ("✘ 记录被篡改", "✘ tampered"),
+    "audit_export": ("导出审计包", "Export audit bundle"),
     "actions": ("可执行操作", "Actions"),
     "no_actions": (
         "当前状态下您没有可执行的操作。",
