@@ -20,7 +20,7 @@ from qinglian.cli.stack import stack_app
 from qinglian.errors import QinglianError
 from contracts.cli import contracts_app
 from services.alerting.entrypoints.cli import alerting_app, audit_app, db_app
-from services.detectors.entrypoints.cli import detectors_app, rules_app
+from services.detectors.entrypoints.cli import detectors_app, evaluate, rules_app
 from services.ingest.entrypoints.cli import dlq_app, ingest_app
 from services.ingest.simulator.cli import simulate
 
@@ -78,6 +78,7 @@ def show_config(
 
 app.command("demo")(demo)
 app.command("simulate")(simulate)
+app.command("evaluate")(evaluate)
 
 
 def main() -> None:

@@ -1,0 +1,15 @@
+"""The detectors' runtime: the imperative shell around the pure rule engine.
+
+    records.py       Kafka records in, decoded events or dead-letter reasons out
+    messages.py      what the runtime writes: alert CloudEvents, dead letters, repartitioned events
+    partitioning.py  which partition a school id or a global state key lives in
+    store.py         the engine's state over a faust table, written once per batch
+    clocks.py        event time per source partition: the watermark a worker may reach
+    processor.py     one batch of records through the engines (no Kafka, no faust)
+    runner.py        one agent's batch: detector, publish, write state (in that order)
+    app.py           the faust-streaming app: agents, tables, topics (``create_app``)
+    worker.py        running one worker with its metrics and lag exporter
+    replay.py        the same engine over a topic range, read with a plain consumer
+    evaluation.py    precision and recall of alerts against a ground truth (pure)
+    evaluate.py      ``qinglian evaluate``: simulator output through the pipeline
+"""

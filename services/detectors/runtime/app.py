@@ -1,0 +1,139 @@
+"""The detectors' faust-streaming app: the composition root of a detector worker.
+
+Topology (every topic has ``settings.topic_partitions`` partitions)::
+
+    raw.{canteen,procurement,enrollment,finance} ──► school agent ──► alerts
+        (keyed by school id, co-partitioned)          │  table school-state (changelog)
+                                                      ├──► deadletter
+                                                      ▼
+                 detectors.global (keyed by the global rules' state keys)
+                                                      │
+                                                      ▼
+                                                 global agent ──► alerts, deadletter
+                                                    table global-state (changelog)
+
+Each agent takes batches (``take_events``) and hands them to a ``BatchRunner``
+(runner.py: detector → publish → write state, which makes a SIGKILL safe).
+State lives in in-memory tables recovered from their changelog topics
+(``memory://``; RocksDB would need ``rocksdict``, which is not a dependency):
+a restarted worker replays its partitions' changelog before it reads events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from qinglian.settings import Settings
+from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
+from services.detectors.core.config import RuleSet
+from services.detectors.runtime.metrics import DetectorMetrics
+from services.detectors.runtime.processor import GlobalDetector, SchoolDetector
+from services.detectors.runtime.runner import BatchRunner, Outputs, rule_error_handler
+
+REPARTITION_RETENTION_MS = 7 * 24 * 3600 * 1000
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+"""A population rule's state (a district's OCDS processes) can exceed Kafka's default 1 MB record."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeOptions:
+    web_port: int = 6066
+    batch_size: int = 1000
+    batch_within: float = 0.1
+    """Seconds a batch waits to fill: the floor of event-to-alert latency at low load."""
+    session_timeout: float = 30.0
+    rebalance_timeout: float = 30.0
+    heartbeat_interval: float = 3.0
+    commit_interval: float = 1.0
+    producer_linger: float = 0.005
+    app_id: str | None = None
+
+
+def detectors_app_id(settings: Settings) -> str:
+    """The consumer group of the detector workers (and the prefix of their changelog topics)."""
+    return settings.topic("detectors")
+
+
+def repartition_topic(settings: Settings) -> str:
+    return settings.topic("detectors.global")
+
+
+def create_app(
+    settings: Settings,
+    rule_set: RuleSet,
+    *,
+    options: RuntimeOptions | None = None,
+    metrics: DetectorMetrics | None = None,
+) -> faust.App:
+    options = options or RuntimeOptions()
+    app_id = options.app_id or detectors_app_id(settings)
+    partitions = settings.topic_partitions
+    datadir = settings.state_path / "detectors" / f"{app_id}-{options.web_port}"
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        app_id,
+        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
+        store="memory://",
+        datadir=str(datadir),
+        autodiscover=False,
+        topic_partitions=partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        table_standby_replicas=0,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=options.session_timeout,
+        broker_rebalance_timeout=options.rebalance_timeout,
+        broker_heartbeat_interval=options.heartbeat_interval,
+        broker_commit_interval=options.commit_interval,
+        producer_linger=options.producer_linger,
+        producer_acks=-1,
+        producer_max_request_size=MAX_RECORD_BYTES,
+        stream_recovery_delay=0.0,
+        web_enabled=False,
+        web_port=options.web_port,
+        web_bind=settings.bind_host,
+    )
+    raw = app.topic(*(raw_topic(settings, domain) for domain in DOMAINS), key_serializer="raw", value_serializer="raw")
+    repartitioned = app.topic(
+        repartition_topic(settings),
+        partitions=partitions,
+        replicas=settings.topic_replication_factor,
+        internal=True,
+        config={"cleanup.policy": "delete", "retention.ms": str(REPARTITION_RETENTION_MS), "max.message.bytes": str(MAX_RECORD_BYTES)},
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    outputs = Outputs(
+        alerts=app.topic(alerts_topic(settings), key_serializer="raw", value_serializer="raw"),
+        deadletter=app.topic(deadletter_topic(settings), key_serializer="raw", value_serializer="raw"),
+        repartitioned=repartitioned,
+        partitions=partitions,
+    )
+    on_rule_error = rule_error_handler(metrics)
+    state_schema = faust.Schema(key_serializer="json", value_serializer="json")
+    large_records = {"max.message.bytes": str(MAX_RECORD_BYTES)}
+    school_table = app.Table("school-state", partitions=partitions, schema=state_schema, extra_topic_configs=large_records)
+    global_table = app.Table("global-state", partitions=partitions, schema=state_schema, extra_topic_configs=large_records)
+
+    school = BatchRunner(
+        app, school_table, [raw_topic(settings, domain) for domain in DOMAINS], outputs, metrics,
+        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error),
+    )
+    global_ = BatchRunner(
+        app, global_table, [repartition_topic(settings)], outputs, metrics,
+        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error),
+    )
+
+    @app.agent(raw, name="detect-school-rules")
+    async def detect_school_rules(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(options.batch_size, within=options.batch_within):
+            await school.run(events)
+
+    @app.agent(repartitioned, name="detect-global-rules")
+    async def detect_global_rules(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(options.batch_size, within=options.batch_within):
+            await global_.run(events)
+
+    return app

@@ -1,0 +1,47 @@
+"""The detector worker's Prometheus metrics, on a registry of its own.
+
+``qinglian_detectors_last_event_timestamp_seconds`` is the wall-clock time the
+worker last processed an event: ``time() - value`` growing while the consumer
+lag (``qinglian_consumer_lag_messages``) is not zero is a stalled consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class DetectorMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.events = Counter(
+            "qinglian_detectors_events_total",
+            "Events read by the detectors, by CloudEvents type and result (processed, deadletter).",
+            ["type", "result"],
+            registry=registry,
+        )
+        self.alerts = Counter(
+            "qinglian_detectors_alerts_total", "Alerts published, by rule and severity.", ["rule", "severity"], registry=registry
+        )
+        self.event_to_alert = Histogram(
+            "qinglian_detectors_event_to_alert_seconds",
+            "Alert publish time minus the Kafka timestamp of the event that raised it.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.last_event = Gauge(
+            "qinglian_detectors_last_event_timestamp_seconds",
+            "Wall-clock time (Unix seconds) at which the worker last processed an event.",
+            registry=registry,
+        )
+        self.rule_errors = Counter(
+            "qinglian_detectors_rule_errors_total", "Rule evaluations that raised, by rule.", ["rule"], registry=registry
+        )
+
+    def start_at_zero(self, rule_ids: Iterable[str]) -> None:
+        """Create every enabled rule's error series at 0, so "how many rule errors?" has an answer before the first."""
+        for rule_id in rule_ids:
+            self.rule_errors.labels(rule_id)

@@ -1,0 +1,29 @@
+"""Which partition a key lives in, computed exactly as the producers do.
+
+Raw events are keyed by school id with kafka-python's default partitioner
+(murmur2, positive, modulo the partition count); aiokafka and the Java client use
+the same function. A school rule's state key starts with ``"<school id>|"`` and is
+routed by that school id, so its changelog partition is the partition of the
+school's events. A global rule's state key (``"global|..."``) is routed by the
+whole key (without a page suffix): the repartition topic and the global state
+changelog both use it.
+"""
+
+from __future__ import annotations
+
+from kafka.partitioner.default import murmur2
+
+from services.detectors.core.pages import PAGE_SEPARATOR
+from services.detectors.core.rule import GLOBAL_KEY_PREFIX
+
+
+def partition_for(key: str, partitions: int) -> int:
+    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
+
+
+def routing_key(state_key: str) -> str:
+    """The key whose partition holds this state: the school id, or the global key (a page of a
+    global key, ``"<key>#<page>"``, lives with its key)."""
+    if state_key.startswith(GLOBAL_KEY_PREFIX):
+        return state_key.partition(PAGE_SEPARATOR)[0]
+    return state_key.split("|", 1)[0]

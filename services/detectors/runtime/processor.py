@@ -1,0 +1,212 @@
+"""One batch of Kafka records through the engines: plain Python, no faust.
+
+The school detector runs the school-scoped rules on raw events and names, for
+each event, the global rules' state keys it must be repartitioned by. The global
+detector runs each global rule on the events repartitioned to it, with one
+engine per rule so that a rule only ever sees its own keys.
+
+A record the detectors cannot use is returned as rejected (for the dead-letter
+topic), never raised; a failing rule is reported through ``on_rule_error`` and
+the other rules still see the event. ``AllRulesDetector`` runs every rule in
+one engine, for replay and evaluation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.detectors.core.alerts import Alert
+from services.detectors.core.config import RuleConfig, RuleSet
+from services.detectors.core.engine import Engine, Scope
+from services.detectors.core.model import Event
+from services.detectors.core.rule import StatefulRule
+from services.detectors.core.state import InMemoryStateStore, StateStore
+from services.detectors.errors import RuleEvaluationError
+from services.detectors.runtime.clocks import SourceClocks, SourceWatermarkEngine
+from services.detectors.runtime.messages import read_forwarded
+from services.detectors.runtime.records import Record, UnusableRecord, decode_event
+
+RuleErrorHandler = Callable[[RuleEvaluationError], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedAlert:
+    alert: Alert
+    origin_timestamp: float | None
+    """Kafka timestamp (seconds) of the record whose processing raised the alert."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    record: Record
+    problem: UnusableRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """An event to repartition for one global rule, keyed by that rule's state key."""
+
+    state_key: str
+    rule_id: str
+    event: Event
+    timestamp: float | None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    alerts: list[RaisedAlert] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    forwards: list[Forward] = field(default_factory=list)
+    processed_types: list[str] = field(default_factory=list)
+
+
+def is_global(config: RuleConfig) -> bool:
+    return isinstance(config.rule, StatefulRule) and config.rule.meta.global_state
+
+
+def single_rule_set(rule_set: RuleSet, config: RuleConfig) -> RuleSet:
+    """The rule set restricted to one rule; the configuration hash stays that of the whole set."""
+    return dataclasses.replace(rule_set, rules=(config,))
+
+
+class _Detector:
+    """The per-record loop shared by every detector: ``_step`` is the detector's own work."""
+
+    def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
+        result = BatchResult()
+        for record in records:
+            try:
+                event, alerts, forwards = self._step(record, detected_at)
+            except UnusableRecord as problem:
+                result.rejected.append(Rejected(record, problem))
+                continue
+            except Exception as exc:  # noqa: BLE001 - an engine failure on one record must not stop the stream
+                result.rejected.append(Rejected(record, _engine_failure(exc)))
+                continue
+            result.alerts.extend(RaisedAlert(alert, record.timestamp) for alert in alerts)
+            result.forwards.extend(forwards)
+            result.processed_types.append(event["type"])
+        return result
+
+    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
+        raise NotImplementedError
+
+
+class SchoolDetector(_Detector):
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        store: StateStore,
+        *,
+        on_rule_error: RuleErrorHandler,
+    ) -> None:
+        self._rule_set = rule_set
+        self.clocks = SourceClocks()
+        self._store = store
+        self._on_rule_error = on_rule_error
+        self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
+        self._engine = self._new_engine(None)
+
+    def restart(self) -> None:
+        """Rebuild the timers from the store: call after this worker's partitions changed."""
+        self._engine = self._new_engine(self._engine.watermark)
+
+    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
+        event = decode_event(record)
+        self.clocks.at((record.topic, record.partition), record.offset)
+        alerts = self._engine.process(event, detected_at=detected_at)
+        forwards = [Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)]
+        return event, alerts, forwards
+
+    def _new_engine(self, watermark: datetime | None) -> SourceWatermarkEngine:
+        return SourceWatermarkEngine(
+            self._rule_set,
+            self._store,
+            scope=Scope.SCHOOL,
+            watermark=watermark,
+            on_rule_error=self._on_rule_error,
+            clocks=self.clocks,
+        )
+
+
+class GlobalDetector(_Detector):
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        store: StateStore,
+        *,
+        on_rule_error: RuleErrorHandler,
+    ) -> None:
+        self.clocks = SourceClocks()
+        self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
+        self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
+        self._store = store
+        self._on_rule_error = on_rule_error
+        self._engines = {rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()}
+
+    def restart(self) -> None:
+        self._engines = {
+            rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
+            for rule_id, rules in self._rule_sets.items()
+        }
+
+    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
+        rule_id, state_key, event = read_forwarded(record)
+        engine = self._engines.get(rule_id)
+        if engine is None:
+            raise UnusableRecord(
+                "rule_id", "rules_config", f"规则未启用 / rule {rule_id} is not enabled in this rules configuration"
+            )
+        self.clocks.at((record.topic, record.partition), record.offset)
+        with self._rules[rule_id].only(state_key):
+            return event, engine.process(event, detected_at=detected_at), []
+
+    def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
+        return SourceWatermarkEngine(
+            rules, self._store, scope=Scope.GLOBAL, watermark=watermark, on_rule_error=self._on_rule_error, clocks=self.clocks
+        )
+
+
+class _OneKeyAtATime:
+    """A global rule seen through one state key at a time: the copy of an event
+    repartitioned by one of its keys must update that key only, because its
+    other keys live in other partitions and get their own copies."""
+
+    def __init__(self, config: RuleConfig) -> None:
+        self._state_keys = config.rule.state_keys
+        self._current: str | None = None
+        self.config = dataclasses.replace(config, rule=dataclasses.replace(config.rule, state_keys=self._keys))
+
+    @contextlib.contextmanager
+    def only(self, state_key: str) -> Iterator[None]:
+        self._current = state_key
+        try:
+            yield
+        finally:
+            self._current = None
+
+    def _keys(self, event: Event, params: object) -> list[str]:
+        return [key for key in self._state_keys(event, params) if key == self._current]
+
+
+class AllRulesDetector(_Detector):
+    """Every rule in one engine over an in-memory store: replay and evaluation, no partitions."""
+
+    def __init__(self, rule_set: RuleSet, *, on_rule_error: RuleErrorHandler) -> None:
+        self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error)
+
+    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
+        event = decode_event(record)
+        return event, self.engine.process(event, detected_at=detected_at), []
+
+    def flush(self, *, detected_at: datetime) -> list[Alert]:
+        """Fire every pending timer: the input is complete."""
+        return self.engine.flush(detected_at=detected_at)
+
+
+def _engine_failure(exc: Exception) -> UnusableRecord:
+    return UnusableRecord("", "engine", f"检测引擎出错 / the engine failed on this record: {type(exc).__name__}: {exc}")

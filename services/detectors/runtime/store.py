@@ -1,0 +1,60 @@
+"""The engine's state over a faust table, with writes buffered for one batch.
+
+Reads see this batch's writes first, then the table. Writes stay in memory until
+the runtime takes them with ``take_changes()`` after the batch's alerts are
+published, and writes each changed key to the table (one changelog record per
+key per batch, not per event). A table key is ``"<rule id>|<state key>"``.
+
+``items()`` only yields keys in partitions this worker owns: an in-memory faust
+table keeps the rows of partitions it lost in a rebalance, and the engine must
+not fire timers for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from services.detectors.core.state import StoredState
+
+DELETED = None
+
+
+def table_key(rule_id: str, key: str) -> str:
+    return f"{rule_id}|{key}"
+
+
+def split_table_key(table_key_: str) -> tuple[str, str]:
+    rule_id, _, key = table_key_.partition("|")
+    return rule_id, key
+
+
+class BufferedTableStore:
+    def __init__(self, table: Mapping[str, StoredState], owns: Callable[[str], bool]) -> None:
+        """``table``: the table's data (read only here); ``owns(state key)``: is the key's partition ours."""
+        self._table = table
+        self._owns = owns
+        self._changes: dict[str, StoredState | None] = {}
+
+    def get(self, rule_id: str, key: str) -> StoredState | None:
+        name = table_key(rule_id, key)
+        if name in self._changes:
+            return self._changes[name]
+        return self._table.get(name)
+
+    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+        self._changes[table_key(rule_id, key)] = value
+
+    def delete(self, rule_id: str, key: str) -> None:
+        self._changes[table_key(rule_id, key)] = DELETED
+
+    def items(self) -> Iterator[tuple[str, str, StoredState]]:
+        merged = {**dict(self._table.items()), **self._changes}
+        for name, value in merged.items():
+            rule_id, key = split_table_key(name)
+            if value is not DELETED and self._owns(key):
+                yield rule_id, key, value
+
+    def take_changes(self) -> dict[str, StoredState | None]:
+        """The keys written since the last call (None = deleted), in write order; clears the buffer."""
+        changes, self._changes = self._changes, {}
+        return changes

@@ -1,0 +1,46 @@
+"""Running one detector worker: logging, metrics, the lag exporter, then faust.
+
+Several workers may run at once; they share the partitions of the consumer
+group ``<topic prefix>.detectors``. Keep the partition count a multiple of the
+number of workers (faust assigns whole co-partitioned groups). On one host give
+each worker its own ``--web-port`` and ``--metrics-port``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import faust
+import uvloop
+
+from qinglian import broker
+from qinglian.lag import LagExporter
+from qinglian.logging import configure_logging
+from qinglian.metrics import new_registry, serve_metrics
+from qinglian.settings import Settings
+from qinglian.topics import DOMAINS, raw_topic
+from services.detectors.core.config import RuleSet
+from services.detectors.runtime.app import RuntimeOptions, create_app, repartition_topic
+from services.detectors.runtime.metrics import DetectorMetrics
+
+
+def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
+    """Start a worker and block until it stops (SIGTERM/SIGINT); exits the process."""
+    configure_logging(settings, "detectors")
+    broker.ensure_topics(settings)
+    registry = new_registry()
+    metrics = DetectorMetrics(registry)
+    metrics.start_at_zero(config.rule_id for config in rule_set.enabled())
+    serve_metrics(registry, metrics_port, "--metrics-port or QINGLIAN_DETECTORS_METRICS_PORT", host=settings.bind_host)
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    app = create_app(settings, rule_set, options=options, metrics=metrics)
+    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    LagExporter(settings, app.conf.id, watched, registry).start()
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        redirect_stdouts=False,
+        override_logging=False,  # configure_logging above owns the root logger
+    )
+    worker.execute_from_commandline()

@@ -1,0 +1,134 @@
+"""Detector workers on the real broker: alerts on the alerts topic, no second alert id on
+re-processing, and the same alerts after one of two workers is killed with SIGKILL.
+
+The reference is one engine fed the same events in order (``AllRulesDetector``), without the
+final flush: a live stream never declares its input complete. Events are published one
+simulated day at a time and each day is processed before the next is sent, as a real district's
+stream arrives; within a day, partitions interleave freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from qinglian import broker
+from qinglian.lag import LagExporter
+from qinglian.metrics import new_registry
+from qinglian.settings import Settings
+from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
+from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from services.detectors.runtime.evaluate import delete_topics, publish
+from services.detectors.runtime.processor import AllRulesDetector
+from services.detectors.runtime.records import Record
+from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
+from tests.unit.detectors_runtime.fixture_rules import encoded, fixture_rule_set, standard_mix
+
+pytestmark = pytest.mark.integration
+
+SCHOOLS = 24
+Starter = Callable[[str], WorkerProcess]
+TIMEOUT = 60.0
+
+
+@pytest.fixture
+def scoped(kafka_settings: Settings) -> Iterator[Settings]:
+    settings = isolated(kafka_settings)
+    broker.ensure_topics(settings)
+    yield settings
+    delete_topics(settings)
+
+
+@pytest.fixture
+def start_worker(scoped: Settings, tmp_path: Path) -> Iterator[Callable[[str], WorkerProcess]]:
+    """Starts worker processes for the test's topics; every one is stopped at teardown."""
+    started: list[WorkerProcess] = []
+
+    def start(name: str) -> WorkerProcess:
+        started.append(WorkerProcess(scoped, tmp_path, name))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def reference_alert_ids(events: list[dict]) -> set[str]:
+    records = [Record("raw", 0, n, None, e["schoolid"].encode(), encoded(e)) for n, e in enumerate(events)]
+    detector = AllRulesDetector(fixture_rule_set(), on_rule_error=pytest.fail)
+    return {raised.alert.alert_id for raised in detector.process(records, detected_at=datetime.now(UTC)).alerts}
+
+
+def caught_up(settings: Settings) -> bool:
+    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    lag = LagExporter(settings, detectors_app_id(settings), watched, new_registry()).measure()
+    return bool(lag) and not any(lag.values())
+
+
+def alert_ids(reader: TopicReader) -> set[str]:
+    return {document["id"] for document in reader.read()}
+
+
+def publish_day(settings: Settings, day: int, workers: list[WorkerProcess]) -> None:
+    publish(settings, standard_mix(SCHOOLS, 1, first_day=day))
+    wait_until(
+        lambda: caught_up(settings),
+        timeout=TIMEOUT,
+        describe=lambda: f"day {day} not processed; worker log:\n{workers[-1].log_tail()}",
+    )
+
+
+def test_events_on_the_raw_topics_raise_the_expected_alerts_once(scoped: Settings, start_worker: Starter) -> None:
+    settings = scoped
+    worker = start_worker("worker")
+    alerts = TopicReader(settings, alerts_topic(settings))
+    deadletters = TopicReader(settings, deadletter_topic(settings))
+    try:
+        for day in range(3):
+            publish_day(settings, day, [worker])
+        producer = broker.durable_producer(settings, client_id="test")
+        producer.send(raw_topic(settings, "finance"), key=b"500102000001", value=b"{broken")
+        producer.flush()
+        producer.close()
+        expected = reference_alert_ids(standard_mix(SCHOOLS, 3))
+        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+        wait_until(lambda: len(deadletters.read()) == 1, timeout=TIMEOUT, describe=lambda: str(deadletters.documents))
+        assert deadletters.documents[0]["reasons"][0]["rule"] == "json"
+        assert {d["data"]["rule_id"] for d in alerts.documents} == {"TA", "TB", "TG"}
+
+        # The same events again (an upstream re-send): alerts may be published again, never with a new id.
+        for day in range(3):
+            publish_day(settings, day, [worker])
+        alerts.read()
+        assert alert_ids(alerts) == expected
+    finally:
+        alerts.close()
+        deadletters.close()
+
+
+def test_killing_one_of_two_workers_loses_and_duplicates_no_alert(scoped: Settings, start_worker: Starter) -> None:
+    settings = scoped
+    first, second = start_worker("first"), start_worker("second")
+    workers = [first, second]
+    alerts = TopicReader(settings, alerts_topic(settings))
+    try:
+        publish_day(settings, 0, workers)
+        # Mid-stream: the next day's events are in Kafka when the first worker dies without warning.
+        publish(settings, standard_mix(SCHOOLS, 1, first_day=1))
+        first.kill()
+        workers.append(start_worker("restarted"))
+        wait_until(lambda: caught_up(settings), timeout=TIMEOUT, describe=lambda: second.log_tail())
+        for day in (2, 3):
+            publish_day(settings, day, workers)
+        expected = reference_alert_ids(standard_mix(SCHOOLS, 4))
+        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+    finally:
+        alerts.close()
+
+
+def _difference(reader: TopicReader, expected: set[str]) -> str:
+    seen = alert_ids(reader)
+    return f"missing {len(expected - seen)}, unexpected {len(seen - expected)} of {len(expected)} expected"

@@ -1,0 +1,63 @@
+"""What the runtime writes: alert CloudEvents that satisfy the contract, dead letters, repartitioned events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from contracts.registry import validate
+from services.detectors.core.state import InMemoryStateStore
+from services.detectors.runtime.messages import (
+    alert_event,
+    alert_key,
+    deadletter_record,
+    forwarded_event,
+    read_forwarded,
+)
+from services.detectors.runtime.processor import SchoolDetector
+from services.detectors.runtime.records import Record, UnusableRecord
+from tests.unit.detectors_runtime.fixture_rules import encoded, fixture_rule_set, payment, registration
+
+NOW = datetime(2024, 9, 10, tzinfo=UTC)
+
+
+def test_alert_event_is_a_valid_alert_cloudevent_whose_id_is_the_alert_id() -> None:
+    event = payment("500102000001", 1, 900_000)
+    record = Record("raw", 0, 0, None, b"500102000001", encoded(event))
+    errors: list[object] = []
+    detector = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=errors.append)
+    [raised] = detector.process([record], detected_at=NOW).alerts
+    document = alert_event(raised.alert)
+    validate(document)
+    assert document["id"] == document["data"]["alert_id"] == raised.alert.alert_id
+    assert document["type"] == "cn.edu.qinglian.alerts.alert.v1"
+    assert alert_key(raised.alert) == b"500102000001"
+
+
+def test_deadletter_record_has_ingests_shape_and_an_id_fixed_by_the_records_position() -> None:
+    record = Record("qinglian.raw.finance", 3, 17, None, b"500102000001", encoded(payment("500102000001", 1, 5)))
+    problem = UnusableRecord("schoolid", "partition_key", "wrong key")
+    first = deadletter_record(record, problem, at=NOW)
+    again = deadletter_record(record, problem, at=datetime(2025, 1, 1, tzinfo=UTC))
+    assert first["id"] == again["id"]
+    assert first["record"] == "qinglian.deadletter.v1" and first["kind"] == "rejected" and first["stage"] == "detect"
+    assert (first["event_id"], first["school_id"]) == ("ev-finance-500102000001-1", "500102000001")
+    assert first["reasons"] == [{"path": "schoolid", "rule": "partition_key", "message": "wrong key"}]
+    assert first["origin"] == {"topic": "qinglian.raw.finance", "partition": 3, "offset": 17}
+
+
+def test_an_undecodable_payload_is_kept_as_text() -> None:
+    record = Record("qinglian.raw.finance", 0, 1, None, None, b"\xffnot json")
+    letter = deadletter_record(record, UnusableRecord("", "json", "bad"), at=NOW)
+    assert letter["payload"] == "\ufffdnot json" and letter["event_id"] is None
+    orjson.dumps(letter)
+
+
+def test_forwarded_events_round_trip_and_malformed_ones_are_unusable() -> None:
+    event = registration("500102000001", 1, "P1")
+    record = Record("g", 0, 0, None, b"k", forwarded_event("TG", "global|person|P1", event))
+    assert read_forwarded(record) == ("TG", "global|person|P1", event)
+    with pytest.raises(UnusableRecord):
+        read_forwarded(Record("g", 0, 0, None, b"k", orjson.dumps({"rule_id": "TG", "event": event})))
