@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 
 GOLDEN = (math.sqrt(5) - 1) / 2
-LOWEST_YUAN = (
-    10  # four decades: 10 元 up to (not including) 100,000 元, just under the 三重一大 amount
-)
+# Four decades: 10 元 up to (not including) 100,000 元, just under the 三重一大 amount.
+LOWEST_YUAN = 10
 DECADES = 4
 # A school cooking its books writes amounts just under round approval limits: 4x,xxx and 9,xxx.
 SKEWED_LEADS = (4, 9, 4, 9, 1, 2, 3, 4, 9, 5)

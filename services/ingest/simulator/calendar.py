@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import chinese_calendar
 
@@ -66,25 +66,6 @@ def is_workday(day: date) -> bool:
 @functools.cache
 def is_school_day(day: date) -> bool:
     return term_of(day) is not None and is_workday(day)
-
-
-def add_workdays(day: date, count: int) -> date:
-    """The ``count``-th working day after ``day`` (``day`` itself when count is 0)."""
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
-        if is_workday(current):
-            count -= 1
-    return current
-
-
-def workdays_between(first: date, last: date) -> int:
-    """Working days after ``first`` up to and including ``last``."""
-    return sum(
-        1
-        for offset in range(1, (last - first).days + 1)
-        if is_workday(first + timedelta(days=offset))
-    )
 
 
 def check_supported(first: date, last: date) -> None:

@@ -61,7 +61,7 @@ def class_students(seed: int, school: School, cls: SchoolClass, day: date) -> li
     return list(_class_students(seed, school, cls, school_year_of(day)))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _class_students(
     seed: int, school: School, cls: SchoolClass, school_year: int
 ) -> tuple[Student, ...]:

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 
 from services.ingest.simulator.errors import ScenarioError
 
-MAX_SCHOOLS = (
-    10_000  # people.py gives every student of up to this many schools a distinct ID number
-)
+# people.py gives every student of up to this many schools a distinct ID number.
+MAX_SCHOOLS = 10_000
 DEFAULT_START = date(2025, 9, 1)  # first day of the 2025 autumn term
 DEFAULT_ANOMALY_RATE = 0.1
 PROCUREMENT_LEAD_IN_DAYS = 60

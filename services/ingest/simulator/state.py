@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from services.ingest.simulator.procurement.plans import ProcessPlan
+
 
 @dataclass(slots=True)
 class PendingOrder:
     order_id: str
     event_id: str
     lines: list[tuple[str, Decimal, int]]  # item code, quantity, unit price in fen
-    injected_price: bool = False
 
 
 @dataclass(slots=True)
@@ -40,9 +41,8 @@ class TermBooks:
 @dataclass(slots=True)
 class CanteenBooks:
     school_days: list[Any] = field(default_factory=list)  # the scenario's school days so far
-    week_delivered_fen: int = (
-        0  # food delivered this week, not yet paid (nutrition-plan schools settle weekly)
-    )
+    # Food delivered this week, not yet paid (nutrition-plan schools settle weekly).
+    week_delivered_fen: int = 0
     unbilled_fen: int = 0  # food paid from meal fees, not yet billed to families
     terms: dict[str, TermBooks] = field(default_factory=dict)
     hoarding: bool = False  # the subsidy is claimed but no longer spent (C1)
@@ -61,8 +61,8 @@ class SchoolState:
     """Students present today (set by attendance, read by the canteen)."""
     delivery: tuple[str, int] | None = None
     """Today's food delivery (order id, accepted amount in fen), for the canteen's payment to the supplier."""
-    processes: list[Any] = field(default_factory=list)
-    """Procurement processes under way (see procurement.process)."""
+    processes: list[ProcessPlan] = field(default_factory=list)
+    """Procurement processes under way."""
     counters: dict[str, int] = field(default_factory=dict)
     split_ledgers: dict[str, list[tuple[Any, str, int]]] = field(default_factory=dict)
     """Non-open contracts per budget line, category and year: (signed at, event id, value), for P3's truth."""

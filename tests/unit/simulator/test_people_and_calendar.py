@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from services.ingest.simulator.calendar import add_workdays, is_school_day, term_of
+from services.ingest.simulator.calendar import is_school_day, term_of
 from services.ingest.simulator.organizations import PUBLIC_INSTITUTION, credit_code
 from services.ingest.simulator.people import (
     check_character,
@@ -17,6 +17,7 @@ from services.ingest.simulator.people import (
     mobile,
     resident_id,
 )
+from services.ingest.simulator.procurement.timing import Clock
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -77,4 +78,12 @@ class TestCalendar:
         assert term_of(date(2026, 8, 1)) is None
 
     def test_working_days_skip_the_holiday(self) -> None:
-        assert add_workdays(date(2025, 9, 30), 1) == date(2025, 10, 9)
+        assert Clock(horizon=date(2025, 12, 31)).workdays_after(date(2025, 9, 30), 1) == date(
+            2025, 10, 9
+        )
+
+    def test_past_the_scenario_every_day_counts(self) -> None:
+        """Steps after the scenario are never sent, so the calendar is not asked about years it does not know."""
+        assert Clock(horizon=date(2025, 9, 30)).workdays_after(date(2025, 9, 30), 3) == date(
+            2025, 10, 3
+        )

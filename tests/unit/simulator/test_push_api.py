@@ -37,13 +37,25 @@ class KafkaStandIn:
 
 def test_a_simulated_district_is_accepted_by_the_push_api_and_pseudonymized() -> None:
     kafka = KafkaStandIn()
-    sources = SourceRegistry.of([SourceSystem("district-simulator", (KEY,), ("cn.edu.qinglian.*",), ("*",))])
-    app = create_app(Settings(), publisher=kafka, dedup_store=InMemoryDedupStore(), sources=sources, clock=lambda: NOW)
+    sources = SourceRegistry.of(
+        [SourceSystem("district-simulator", (KEY,), ("cn.edu.qinglian.*",), ("*",))]
+    )
+    app = create_app(
+        Settings(),
+        publisher=kafka,
+        dedup_store=InMemoryDedupStore(),
+        sources=sources,
+        clock=lambda: NOW,
+    )
     scenario = Scenario(schools=2, days=2, anomaly_rate=0.5)
     simulation = Simulation.prepare(scenario)
     with TestClient(app, base_url="http://ingest") as client:
-        sink = PushSink(client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None)
-        manifest = run(simulation.emissions(), sink, ManifestCounter(scenario, simulation.not_injected))
+        sink = PushSink(
+            client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None
+        )
+        manifest = run(
+            simulation.emissions(), sink, ManifestCounter(scenario, simulation.not_injected)
+        )
     assert sink.accepted == manifest.events > 0
     published = [dict(message.value) for message in kafka.messages if message.cloudevent]
     assert len(published) == manifest.events
@@ -52,13 +64,29 @@ def test_a_simulated_district_is_accepted_by_the_push_api_and_pseudonymized() ->
 
 def test_a_re_sent_district_is_answered_duplicate() -> None:
     kafka = KafkaStandIn()
-    sources = SourceRegistry.of([SourceSystem("district-simulator", (KEY,), ("cn.edu.qinglian.*",), ("*",))])
-    app = create_app(Settings(), publisher=kafka, dedup_store=InMemoryDedupStore(), sources=sources, clock=lambda: NOW)
+    sources = SourceRegistry.of(
+        [SourceSystem("district-simulator", (KEY,), ("cn.edu.qinglian.*",), ("*",))]
+    )
+    app = create_app(
+        Settings(),
+        publisher=kafka,
+        dedup_store=InMemoryDedupStore(),
+        sources=sources,
+        clock=lambda: NOW,
+    )
     scenario = Scenario(schools=1, days=1, anomaly_rate=0)
-    events = [emission for emission in Simulation.prepare(scenario).emissions() if isinstance(emission, SimulatedEvent)][:300]
+    events = [
+        emission
+        for emission in Simulation.prepare(scenario).emissions()
+        if isinstance(emission, SimulatedEvent)
+    ][:300]
     with TestClient(app, base_url="http://ingest") as client:
-        first = PushSink(client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None)
+        first = PushSink(
+            client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None
+        )
         run(events, first, ManifestCounter(scenario, {}))
-        again = PushSink(client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None)
+        again = PushSink(
+            client, source_id="district-simulator", key=KEY, clock=lambda: NOW, sleep=lambda _: None
+        )
         run(events, again, ManifestCounter(scenario, {}))
     assert (first.accepted, again.accepted, again.duplicates) == (300, 0, 300)

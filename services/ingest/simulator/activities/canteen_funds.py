@@ -9,6 +9,7 @@ by the subsidy is paid from meal fees when it arrives.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from services.ingest.simulator.calendar import is_school_day
 from services.ingest.simulator.context import SchoolDay, moment
 from services.ingest.simulator.model import School
 from services.ingest.simulator.roster import class_students
+from services.ingest.simulator.schedule import EventSpec
 
 STANDARD_FEN_PER_DAY = 500  # national nutrition-plan standard since autumn 2021
 LOCAL_SUPPLEMENT_FEN_PER_DAY = 60  # Chongqing's city-funded top-up
@@ -227,33 +229,39 @@ def _bill_families(ctx: SchoolDay, markup: float) -> None:
     total, books.unbilled_fen = round(books.unbilled_fen * markup), 0
     if total <= 0:
         return
-    share, rest = divmod(total, school.student_count)
-    meal_days = sum(1 for day in books.school_days if day.month == ctx.day.month)
     term = books.term(ctx_term(ctx))
     term.income_fen += total
+    if books.audited:
+        term.evidence.extend(_payment_id(ctx, position) for position in range(school.student_count))
+    ctx.schedule.series(_fee_payments(ctx, total))
+
+
+def _fee_payments(ctx: SchoolDay, total: int) -> Iterator[EventSpec]:
+    school, books = ctx.school, ctx.state.books
+    share, rest = divmod(total, school.student_count)
+    meal_days = sum(1 for day in books.school_days if day.month == ctx.day.month)
     at = ctx.at(17, 0)
     position = 0
     for cls in school.classes:
         for student in class_students(ctx.seed, school, cls, ctx.day):
             paid_at = at + timedelta(seconds=position * 2)
-            payment_id = f"MF-{school.school_id}-{ctx.day:%Y%m%d}-{position:05d}"
-            event_id = ctx.schedule.event(
-                paid_at,
-                "canteen.meal_fee_payment",
-                {
-                    "payment_id": payment_id,
-                    "paid_at": paid_at.isoformat(),
-                    "term": ctx_term(ctx),
-                    "student": student.ref(),
-                    "amount_fen": share + (1 if position < rest else 0),
-                    "meal_days": meal_days,
-                    "channel": ("wechat", "alipay", "bank_transfer")[position % 3],
-                    "receiving_account_type": "canteen_public_account",
-                },
-                subject=payment_id,
-            )
-            term.note(books.audited, event_id)
+            payment_id = _payment_id(ctx, position)
+            record = {
+                "payment_id": payment_id,
+                "paid_at": paid_at.isoformat(),
+                "term": ctx_term(ctx),
+                "student": student.ref(),
+                "amount_fen": share + (1 if position < rest else 0),
+                "meal_days": meal_days,
+                "channel": ("wechat", "alipay", "bank_transfer")[position % 3],
+                "receiving_account_type": "canteen_public_account",
+            }
+            yield EventSpec(paid_at, "canteen.meal_fee_payment", record, payment_id, payment_id)
             position += 1
+
+
+def _payment_id(ctx: SchoolDay, position: int) -> str:
+    return f"MF-{ctx.school.school_id}-{ctx.day:%Y%m%d}-{position:05d}"
 
 
 def ctx_term(ctx: SchoolDay) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -20,8 +21,10 @@ from services.ingest.simulator.reference import (
     FeeItem,
 )
 from services.ingest.simulator.roster import class_students, student_at
+from services.ingest.simulator.schedule import EventSpec
 
 CHARGING_DAYS = 5  # classes are charged over the first school week of term
+CHARGE_INTERVAL = timedelta(seconds=20)
 AID_SCHOOL_DAY = 4  # the aid batch goes out on the scenario's fourth school day
 AFTER_SCHOOL_TAKE_UP = 85  # percent of urban compulsory-school pupils who sign up
 AID_SHARE = 15  # percent of eligible pupils in hardship
@@ -38,13 +41,9 @@ def run(ctx: SchoolDay) -> None:
         return
     number = _school_day_of_term(ctx.day)
     if number is not None and number < CHARGING_DAYS:
-        for cls_index, cls in enumerate(ctx.school.classes):
-            if cls_index % CHARGING_DAYS == number:
-                for student in class_students(ctx.seed, ctx.school, cls, ctx.day):
-                    for item in fee_items(ctx.school, student):
-                        charge(ctx, student, item)
+        ctx.schedule.series(_term_fees(ctx, number))
     if _school_day_of_scenario(ctx) == min(AID_SCHOOL_DAY, _school_days_in_scenario(ctx)) - 1:
-        _aid_batch(ctx)
+        ctx.schedule.series(_aid_batch(ctx))
     for rule, finding, item, amount in _unlawful_fees(ctx):
         _charge_class(ctx, rule, finding, item, amount)
     wrong_aid = ctx.injected("F6")
@@ -76,17 +75,18 @@ def _charge_class(
 ) -> None:
     """One class is charged the unlawful fee: an alert per pupil charged."""
     cls = ctx.school.classes[len(ctx.school.classes) // 2]
+    at = ctx.between(time(13, 0), time(15, 0))
     for student in class_students(ctx.seed, ctx.school, cls, ctx.day):
-        charge_id, event_id, at = charge(ctx, student, item, amount_fen=amount, tag=rule)
-        record = f"{charge_id}/{finding}" if finding else charge_id
-        ctx.schedule.truth(
-            at,
-            rule,
-            ("student", student.student_id),
-            [event_id],
-            pii_kind="student_id",
-            record_id=record,
+        spec = charge(ctx, student, item, at, amount_fen=amount, tag=rule)
+        ctx.schedule.event(
+            spec.at, spec.name, spec.data, subject=spec.subject, event_id=spec.event_id
         )
+        record = f"{spec.event_id}/{finding}" if finding else spec.event_id
+        subject = ("student", student.student_id)
+        ctx.schedule.truth(
+            at, rule, subject, [spec.event_id], pii_kind="student_id", record_id=record
+        )
+        at += CHARGE_INTERVAL
 
 
 def _wrong_aid(ctx: SchoolDay, variant: int) -> None:
@@ -111,8 +111,9 @@ def _wrong_aid(ctx: SchoolDay, variant: int) -> None:
         finding = "duplicate"
     assert category is not None
     batch = f"AB-{school.school_id}-{ctx.day:%Y%m%d}"
-    disbursement_id, event_id = disburse(
-        ctx, pupil, *category, batch, at, f"{pupil.student_id[1:]}-{finding}"
+    spec = disburse(ctx, pupil, *category, batch, at, f"{pupil.student_id[1:]}-{finding}")
+    disbursement_id = event_id = ctx.schedule.event(
+        spec.at, spec.name, spec.data, subject=spec.subject, event_id=spec.event_id
     )
     ctx.schedule.truth(
         at,
@@ -135,13 +136,28 @@ def fee_items(school: School, student: Student) -> list[FeeItem]:
     return items
 
 
+def _term_fees(ctx: SchoolDay, number: int) -> Iterator[EventSpec]:
+    """The classes charged today (one in five each day of the first week), a pupil every 20 seconds from 08:30."""
+    at = ctx.at(8, 30)
+    for cls in ctx.school.classes[number::CHARGING_DAYS]:
+        for student in class_students(ctx.seed, ctx.school, cls, ctx.day):
+            for item in fee_items(ctx.school, student):
+                yield charge(ctx, student, item, at)
+                at += CHARGE_INTERVAL
+
+
 def charge(
-    ctx: SchoolDay, student: Student, item: FeeItem, *, amount_fen: int | None = None, tag: str = ""
-) -> tuple[str, str, datetime]:
-    """Plan one fee charge: (charge id, event id, time)."""
+    ctx: SchoolDay,
+    student: Student,
+    item: FeeItem,
+    at: datetime,
+    *,
+    amount_fen: int | None = None,
+    tag: str = "",
+) -> EventSpec:
+    """One fee charge; its event id is the charge id."""
     term = ctx.term
     assert term is not None
-    at = ctx.between(time(8, 30), time(16, 30))
     charge_id = f"FC-{ctx.school.school_id}-{term.label}-{student.student_id[1:]}-{item.code}{tag}"
     record: dict[str, Any] = {
         "charge_id": charge_id,
@@ -158,7 +174,7 @@ def charge(
         "collected_by": "school",
         "voluntary": item.voluntary,
     }
-    return charge_id, ctx.schedule.event(at, "finance.fee_charge", record, subject=charge_id), at
+    return EventSpec(at, "finance.fee_charge", record, charge_id, charge_id)
 
 
 def aid_category(school: School, student: Student) -> tuple[str, int] | None:
@@ -184,8 +200,8 @@ def disburse(
     batch_id: str,
     at: datetime,
     serial: str,
-) -> tuple[str, str]:
-    """Pay one pupil's aid: (disbursement id, event id)."""
+) -> EventSpec:
+    """One pupil's aid; its event id is the disbursement id."""
     term = ctx.term
     assert term is not None
     disbursement_id = f"AID-{ctx.school.school_id}-{term.label}-{serial}"
@@ -201,12 +217,10 @@ def disburse(
         "account_holder_name": student.guardian_name,
         "batch_id": batch_id,
     }
-    return disbursement_id, ctx.schedule.event(
-        at, "finance.aid_disbursement", record, subject=disbursement_id
-    )
+    return EventSpec(at, "finance.aid_disbursement", record, disbursement_id, disbursement_id)
 
 
-def _aid_batch(ctx: SchoolDay) -> None:
+def _aid_batch(ctx: SchoolDay) -> Iterator[EventSpec]:
     school = ctx.school
     term = ctx.term
     assert term is not None
@@ -216,7 +230,7 @@ def _aid_batch(ctx: SchoolDay) -> None:
         for student in class_students(ctx.seed, school, cls, ctx.day):
             category = aid_category(school, student)
             if category is not None and in_hardship(student):
-                disburse(ctx, student, *category, batch_id, at, student.student_id[1:])
+                yield disburse(ctx, student, *category, batch_id, at, student.student_id[1:])
                 at += timedelta(seconds=3)
 
 

@@ -26,17 +26,14 @@ from services.ingest.simulator.state import PendingOrder
 
 ITEMS = {item.code: item for item in FOOD_ITEMS}
 SERVED_AT = {"breakfast": time(7, 10), "lunch": time(12, 0), "dinner": time(17, 50)}
-STAPLE_DAYS = (
-    5  # staples are bought for a school week and topped up when less than two days are left
-)
+# Staples are bought for a school week and topped up when less than two days are left.
+STAPLE_DAYS = 5
 PERISHABLE_MARGIN = Decimal("1.2")
 OPENING_DAYS = 3  # staples in the storeroom when the scenario starts; perishables for one day
 OVERPRICE = 1.7  # C_PRICE alerts above 1.3 × the district median
 MISSING_ITEM = "FD0301"  # pork: what goes missing from a storeroom
-NEAR_THRESHOLDS_FEN = (
-    5_000_000,
-    10_000_000,
-)  # 5万 and 10万 元; orders never reach P3_NEAR's higher thresholds
+# 5万 and 10万 元 (P3_NEAR's lower thresholds; a day's food never reaches its higher ones).
+NEAR_THRESHOLDS_FEN = (5_000_000, 10_000_000)
 
 
 def meals_of(ctx: SchoolDay) -> tuple[str, ...]:

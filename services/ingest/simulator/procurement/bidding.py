@@ -45,14 +45,12 @@ class Rigging:
     """How one process departs from a fair market (all off by default)."""
 
     bidders: int = 5
-    disqualified: int = (
-        0  # besides the always-disqualified vendors, as long as ``keep_valid`` stay valid
-    )
+    # Besides the always-disqualified vendors, as long as ``keep_valid`` stay valid.
+    disqualified: int = 0
     keep_valid: int = 3  # responsive bidders left (P6 needs three; R035 leaves only the winner)
     lowest_disqualified: bool = False  # R036
-    gap: float | None = (
-        None  # runner-up above the winner, overriding the alternating gap (R024, R058)
-    )
+    # Runner-up above the winner, overriding the alternating gap (R024, R058).
+    gap: float | None = None
     identical_prices: bool = False  # R028
     late_winner: bool = False  # R030
     shared_deposit_account: bool = False  # P10

@@ -35,9 +35,8 @@ from services.ingest.simulator.reference import (
 )
 
 OCID_PREFIX = "ocds-qlcq01"
-COMPETITIVE_RATE = (
-    0.06  # new competitive processes per school and working day (about four a quarter)
-)
+# New competitive processes per school and working day (about four a quarter).
+COMPETITIVE_RATE = 0.06
 EMALL_RATES = (0.9, 0.4)  # chance of a first and of a second e-mall purchase on a working day
 EMALL_UPKEEP_SHARE = 0.2
 EMALL_RANGE_YUAN = (800, 30_000)
