@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -17,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian.errors import StackError
-from qinglian.settings import Settings
+from qinglian.settings import Settings, project_root
 from qinglian.stack import control, postgres
 from qinglian.supervisor import ServiceSpec, Supervisor, supervised
 
@@ -32,6 +34,8 @@ DEMO_USERS = (
 PUSH_SOURCE = "district-simulator"
 PUSH_KEY = "simulator"
 SECRET_VARIABLE = "QL_DEMO_PUSH_SECRET"
+DEPLOYED_CONNECTORS = Path("deploy/ingest/connectors.yaml")
+DROP_POLL_SECONDS = 2.0
 Report = Callable[[str], None]
 
 
@@ -51,6 +55,14 @@ class DemoPaths:
     @property
     def sources(self) -> Path:
         return self.home / "sources.yaml"
+
+    @property
+    def connectors(self) -> Path:
+        return self.home / "connectors.yaml"
+
+    @property
+    def drop(self) -> Path:
+        return self.home / "drop"
 
     @property
     def secret(self) -> Path:
@@ -89,7 +101,32 @@ def _prepare(paths: DemoPaths) -> tuple[str, str]:
         f"    keys: [{{id: {PUSH_KEY}, secret_env: {SECRET_VARIABLE}}}]\n"
         '    event_types: ["cn.edu.qinglian.*"]\n    school_ids: ["*"]\n'
     )
+    _write_connectors(paths)
     return paths.secret.read_text(), paths.password.read_text()
+
+
+def _write_connectors(paths: DemoPaths) -> None:
+    """The deployed file-drop connectors, reading the demo's own drop folder every few seconds.
+
+    The folder starts empty: exports left by an earlier demo may be of another district.
+    """
+    deployed = project_root() / DEPLOYED_CONNECTORS
+    try:
+        document = yaml.safe_load(deployed.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StackError(f"演示需要连接器文件 / the demo needs {deployed}: {exc.strerror}") from exc
+    drops = [entry for entry in document["connectors"] if entry["kind"] == "file_drop"]
+    for entry in drops:
+        entry.update(folder=str(paths.drop), poll_interval_seconds=DROP_POLL_SECONDS)
+        for file in entry["files"]:
+            file["district_id"] = {"value": DEMO_DISTRICT}  # the simulator's district, as pushed events carry it
+    shutil.rmtree(paths.drop, ignore_errors=True)
+    paths.drop.mkdir(parents=True)
+    paths.connectors.write_text(
+        f"# 演示拉取连接器 / demo pull connectors: {DEPLOYED_CONNECTORS}'s file drops, fed by the simulator\n"
+        + yaml.safe_dump({"connectors": drops}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def _qinglian(arguments: list[str], environment: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -130,6 +167,8 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
     return [
         ServiceSpec("ingest", ("ingest", "serve", "--sources", str(paths.sources)),
                     ready_url=f"http://{host}:{settings.ingest_port}/healthz"),
+        ServiceSpec("ingest-pull", ("ingest", "pull", "run", "--config", str(paths.connectors)),
+                    ready_url=f"http://{host}:{settings.ingest_pull_metrics_port}/metrics"),
         ServiceSpec("alerting", ("alerting", "serve"), ready_url=f"http://{host}:{settings.alerting_port}/healthz"),
         *workers,
         ServiceSpec(
@@ -137,7 +176,7 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
             ("simulate", "--schools", str(plan.schools), "--days", str(plan.days), "--seed", str(plan.seed),
              "--push", f"http://{host}:{settings.ingest_port}", "--source-id", PUSH_SOURCE, "--key-id", PUSH_KEY,
              "--secret-file", str(paths.secret), "--compress-time", str(plan.seconds_per_day),
-             "--out", str(paths.simulation), "--no-progress"),
+             "--connectors", str(paths.connectors), "--out", str(paths.simulation), "--no-progress"),
         ),
     ]
 
@@ -161,24 +200,29 @@ def _scrape(url: str, metric: str, **labels: str) -> float:
 def _progress_line(settings: Settings, plan: DemoPlan) -> str:
     host = "http://127.0.0.1"
     accepted = _scrape(f"{host}:{settings.ingest_metrics_port}/metrics", "qinglian_ingest_events_total", result="accepted")
+    pulled = _scrape(
+        f"{host}:{settings.ingest_pull_metrics_port}/metrics", "qinglian_ingest_connector_records_total", result="accepted"
+    )
     alerts = sum(
         _scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics", "qinglian_detectors_alerts_total")
         for index in range(plan.workers)
     )
     cases = _scrape(f"{host}:{settings.alerting_metrics_port}/metrics", "qinglian_alerting_cases")
-    return f"事件 events {accepted:,.0f} · 预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
+    return f"推送 pushed {accepted:,.0f} · 拉取 pulled {pulled:,.0f} · 预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
 
 
-def _where_to_look(settings: Settings, plan: DemoPlan, password: str) -> str:
+def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, password: str) -> str:
     host = "http://127.0.0.1"
     metrics = ", ".join(
-        [f"{host}:{settings.ingest_metrics_port}/metrics", f"{host}:{settings.alerting_metrics_port}/metrics"]
+        [f"{host}:{settings.ingest_metrics_port}/metrics", f"{host}:{settings.ingest_pull_metrics_port}/metrics",
+         f"{host}:{settings.alerting_metrics_port}/metrics"]
         + [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
     )
     return (
         f"   控制台 console   {host}:{settings.alerting_port}/  登录 login: inspector / {password}"
         f"  (auditor / {password} 只读 read-only)\n"
         f"   推送接口 push API {host}:{settings.ingest_port}/docs\n"
+        f"   投递目录 drop     {paths.drop} (食堂缴费导出 canteen meal-fee exports, 每 {DROP_POLL_SECONDS:g} 秒拉取 pulled every {DROP_POLL_SECONDS:g} s)\n"
         f"   指标 metrics      {metrics}\n"
         "   停止 stop         Ctrl-C (the stack keeps running: ./run qinglian stack down)"
     )
@@ -203,7 +247,7 @@ def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, repo
             report(f"   ✔ {spec.name}")
         report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
                f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
-        report(_where_to_look(settings, plan, password))
+        report(_where_to_look(settings, plan, paths, password))
         _watch(supervisor, settings, plan, duration, report)
 
 

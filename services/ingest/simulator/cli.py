@@ -1,4 +1,4 @@
-"""`qinglian simulate`: run the district simulator and send its output to files, the push API or both.
+"""`qinglian simulate`: run the district simulator and send its output to files, the push API, drop folders.
 
 Only typer and the scenario's defaults are imported here, so registering the
 command costs the `qinglian` CLI nothing; the simulator loads when it runs.
@@ -54,6 +54,13 @@ def simulate(
         float | None,
         typer.Option(help="时间压缩 / Wall-clock seconds per simulated day (live demo)."),
     ] = None,
+    connectors: Annotated[
+        Path | None,
+        typer.Option(
+            help="连接器文件 / Connectors file: events its file_drop connectors read become daily "
+            "exports (one per school and day) in their folders; the rest go to --push / --out."
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="进度条 / Show a progress bar on stderr.")] = True,
 ) -> None:
     """模拟区县数据 / Simulate a school district: normal activity plus injected anomalies with ground truth."""
@@ -68,7 +75,7 @@ def simulate(
         pseudonym_key=_pseudonym_key(ctx),
     )
     folder = out or (None if push else DEFAULT_OUT)
-    outputs = Outputs(folder, push, source_id, key_id, secret_file, compress_time)
+    outputs = Outputs(folder, push, source_id, key_id, secret_file, compress_time, connectors)
     manifest = simulate_to(scenario, outputs, progress=progress)
     anomalies = sum(manifest.anomalies_by_rule.values())
     where = f" → {folder}" if folder else ""

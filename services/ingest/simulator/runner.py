@@ -13,6 +13,7 @@ from typing import Self
 import httpx
 from tqdm import tqdm
 
+from services.ingest.connectors.adapters.connectors_file import load_connectors
 from services.ingest.domain.sources import SigningKey
 from services.ingest.simulator.context import CHINA
 from services.ingest.simulator.emissions import Emission, SimulatedEvent
@@ -21,6 +22,7 @@ from services.ingest.simulator.manifest import Manifest, ManifestCounter
 from services.ingest.simulator.scenario import Scenario
 from services.ingest.simulator.simulation import Simulation
 from services.ingest.simulator.sinks.base import Sink, TeeSink, run
+from services.ingest.simulator.sinks.drop import FileDropSink, drop_routes
 from services.ingest.simulator.sinks.files import FileSink
 from services.ingest.simulator.sinks.paced import PacedSink
 from services.ingest.simulator.sinks.push import PushSink
@@ -35,6 +37,8 @@ class Outputs:
     secret_file: Path | None = None
     seconds_per_day: float | None = None
     """Wall-clock pace for live demos; None sends as fast as the sinks take it."""
+    connectors_file: Path | None = None
+    """Events of the types its file-drop connectors read go to their folders as daily exports."""
 
 
 def simulate_to(scenario: Scenario, outputs: Outputs, *, progress: bool) -> Manifest:
@@ -64,7 +68,10 @@ def _sinks(outputs: Outputs) -> Sink:
         sinks.append(_push_sink(outputs))
     if outputs.folder:
         sinks.append(FileSink(outputs.folder, events=not outputs.push_url))
-    return sinks[0] if len(sinks) == 1 else TeeSink(*sinks)
+    sink = sinks[0] if len(sinks) == 1 else TeeSink(*sinks)
+    if outputs.connectors_file is not None:
+        sink = FileDropSink(sink, drop_routes(load_connectors(outputs.connectors_file)))
+    return sink
 
 
 def _push_sink(outputs: Outputs) -> Sink:

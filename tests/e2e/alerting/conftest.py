@@ -85,9 +85,13 @@ def console(settings: Settings, postgres_admin_url: str, tmp_path: Path) -> Iter
             thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[BrowserContext]:
-    """Debian's Chromium with a fresh profile directory, shared by the session's tests."""
+    """Debian's Chromium with a fresh profile directory, shared by one module's tests.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break every asyncio test collected after it.
+    """
     with (
         tempfile.TemporaryDirectory(prefix="qinglian-chromium-") as profile,
         sync_playwright() as playwright,

@@ -1,4 +1,8 @@
-"""`qinglian demo --duration 60`: the whole pipeline on a simulated district, end to end."""
+"""`qinglian demo --duration 60`: the whole pipeline on a simulated district, end to end.
+
+Meal-fee payments reach the pipeline the way schools deliver them, as CSV exports
+in a drop folder read by the pull connector; everything else through the push API.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian.settings import Settings
 from qinglian.stack.postgres import temporary_database
+from tests.e2e.observability.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -27,33 +33,54 @@ def console_answers(url: str) -> bool:
         return False
 
 
-def test_demo_brings_alerts_into_cases_and_the_console_answers(kafka_settings: Settings) -> None:
+def pulled_records(metrics_url: str) -> float:
+    """Records the pull connectors stored (accepted), from their /metrics; 0 while it does not answer."""
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return 0.0
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "qinglian_ingest_connector_records_total" and sample.labels.get("result") == "accepted"
+    )
+
+
+def test_demo_brings_alerts_into_cases_the_console_answers_and_exports_are_pulled(kafka_settings: Settings) -> None:
+    pull_metrics = free_port()
     with temporary_database(kafka_settings, prefix="qinglian_demo") as database_url:
         environment = {
             **os.environ,
             "QINGLIAN_TOPIC_PREFIX": f"demo{uuid.uuid4().hex[:6]}",
             "QINGLIAN_DATABASE_URL": database_url,
+            "QINGLIAN_INGEST_PULL_METRICS_PORT": str(pull_metrics),
         }
-        console_seen = threading.Event()
+        console_seen, demo_done = threading.Event(), threading.Event()
+        pulled: list[float] = [0.0]
 
-        def watch_console() -> None:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not console_seen.is_set():
+        def watch() -> None:
+            """The console and the connector's counter, while the demo runs (its services stop with it)."""
+            while not demo_done.is_set():
                 if console_answers(f"http://127.0.0.1:{kafka_settings.alerting_port}/login"):
                     console_seen.set()
+                pulled[0] = max(pulled[0], pulled_records(f"http://127.0.0.1:{pull_metrics}/metrics"))
                 time.sleep(1)
 
-        watcher = threading.Thread(target=watch_console, daemon=True)
+        watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         demo = subprocess.run(
             [sys.executable, "-m", "qinglian", "demo", "--duration", "60", "--schools", "20", "--days", "10",
              "--seconds-per-day", "4"],
             env=environment, capture_output=True, text=True, timeout=300, check=False,
         )
+        demo_done.set()
         watcher.join(timeout=5)
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
         assert "inspector /" in demo.stdout, "the demo prints the console login"
         assert console_seen.is_set(), "the console never answered during the demo"
+        assert pulled[0] > 0, "no meal-fee export was pulled from the drop folder:\n" + demo.stdout[-2000:]
 
         engine = sa.create_engine(database_url)
         try:

@@ -4,8 +4,10 @@
     PushSink     signed batches to the ingest push API (POST /v1/events)
     PacedSink    wraps another sink and releases events at wall-clock pace (live demos)
     TeeSink      several sinks at once (push the events, keep the ground truth in files)
+    FileDropSink wraps another sink; the event types a file-drop connector reads become daily
+                 exports in its drop folder, with the ground truth's evidence ids made the connector's
 
-Pull-connector sinks (staging database, REST source, file drop) implement the same protocol.
+Sinks for the other pull connectors (staging database, REST source, OCDS) are still to come.
 """
 
 from services.ingest.simulator.sinks.base import Sink, TeeSink, run
