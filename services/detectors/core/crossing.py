@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.detectors.core.model import Finding
+from services.detectors.core.pages import Page
 from services.detectors.core.rule import State, Step
 
 
@@ -70,8 +71,10 @@ def judge_when_closed(
     watermark: datetime | None,
     closes_at: datetime,
     judge: Callable[[State], Iterable[Finding]],
+    pages: Mapping[str, Page | None] | None = None,
 ) -> Step:
-    """For rules that decide once per window: judge and drop the state when the window is final."""
+    """For rules that decide once per window: judge and drop the state (and its pages)
+    when the window is final; until then keep it with the ``pages`` the step changed."""
     if is_closed(closes_at, watermark):
         return Step(None, None, tuple(judge(state)))
-    return Step(state, closes_at)
+    return Step(state, closes_at, pages=pages or {})

@@ -13,6 +13,13 @@ in live detection and in replay.
 Persistence order for the runtime: publish the returned alerts first, then
 commit the state store; a crash in between re-processes the event, which gives
 the same alerts again (same ids) instead of losing them.
+
+Every entry the engine writes is at most ``max_entry_bytes`` of JSON (256 KB by
+default, a quarter of Kafka's default record limit): a larger one is refused
+with ``StateEntryTooLargeError`` naming the rule and key, which reaches
+``on_rule_error`` like any rule failure; none of the step's entries is written.
+Rules keep entries small with pages (see ``pages``); the engine keeps an index
+of each key's pages, rebuilt from the store with the timers.
 """
 
 from __future__ import annotations
@@ -24,10 +31,13 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+import orjson
+
 from services.detectors.core.alerts import Alert, build_alert
 from services.detectors.core.config import RuleConfig, RuleSet
 from services.detectors.core.eventtime import event_time, format_time, parse_time
 from services.detectors.core.model import Event, Finding
+from services.detectors.core.pages import PAGE_SEPARATOR, Page, StoredPages, page_key
 from services.detectors.core.rule import (
     GLOBAL_KEY_PREFIX,
     RuleContext,
@@ -35,10 +45,16 @@ from services.detectors.core.rule import (
     StatefulRule,
     Step,
 )
-from services.detectors.core.state import InMemoryStateStore, StateStore
+from services.detectors.core.state import (
+    InMemoryStateStore,
+    StateEntryTooLargeError,
+    StateStore,
+    StoredState,
+)
 from services.detectors.errors import RuleEvaluationError
 
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+DEFAULT_MAX_ENTRY_BYTES = 256 * 1024
 
 
 class Scope(StrEnum):
@@ -58,10 +74,12 @@ class Engine:
         scope: Scope = Scope.ALL,
         watermark: datetime | None = None,
         on_rule_error: Callable[[RuleEvaluationError], None] | None = None,
+        max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
     ) -> None:
         self.rule_set = rule_set
         self.store = store if store is not None else InMemoryStateStore()
         self._on_rule_error = on_rule_error
+        self._max_entry_bytes = max_entry_bytes
         self._latest_event_time = watermark + rule_set.allowed_lateness if watermark else None
         self._configs = {c.rule_id: c for c in rule_set.enabled() if _in_scope(c, scope)}
         self._by_type: dict[str, list[RuleConfig]] = {}
@@ -69,8 +87,14 @@ class Engine:
             for event_type in sorted(config.rule.meta.event_types):
                 self._by_type.setdefault(event_type, []).append(config)
         self._timers: list[tuple[datetime, str, str]] = []
+        self._pages: dict[tuple[str, str], set[str]] = {}
         for rule_id, key, entry in self.store.items():
-            if rule_id in self._configs and entry.get("timer"):
+            if rule_id not in self._configs:
+                continue
+            owner, is_page, page = key.partition(PAGE_SEPARATOR)
+            if is_page:
+                self._pages.setdefault((rule_id, owner), set()).add(page)
+            elif entry.get("timer"):
                 heapq.heappush(self._timers, (parse_time(entry["timer"]), rule_id, key))
 
     @property
@@ -116,7 +140,10 @@ class Engine:
             _check_partitioning(rule, key, event)
             entry = self.store.get(config.rule_id, key)
             state = entry["state"] if entry else {}
-            step = rule.on_event(state, event, RuleContext(config.params, self.watermark, key))
+            context = RuleContext(
+                config.params, self.watermark, key, self._key_pages(config.rule_id, key)
+            )
+            step = rule.on_event(state, event, context)
             self._save(config.rule_id, key, step, entry)
             findings.extend(step.findings)
         return tuple(findings)
@@ -130,7 +157,10 @@ class Engine:
                 continue  # superseded: the key's timer moved or its state was dropped
             config = self._configs[rule_id]
             context = RuleContext(
-                config.params, watermark if watermark is not END_OF_TIME else due, key
+                config.params,
+                watermark if watermark is not END_OF_TIME else due,
+                key,
+                self._key_pages(rule_id, key),
             )
             findings = self._guarded(
                 config, None, partial(self._fire, config, key, entry["state"], context)
@@ -146,14 +176,58 @@ class Engine:
         self._save(config.rule_id, key, step, None)
         return step.findings
 
+    def _key_pages(self, rule_id: str, key: str) -> StoredPages:
+        return StoredPages(self.store, rule_id, key, self._pages.get((rule_id, key), set()))
+
     def _save(self, rule_id: str, key: str, step: Step, previous: dict[str, Any] | None) -> None:
+        """Write the key and its changed pages, all or nothing if one is too large."""
+        timer = format_time(step.timer) if step.timer else None
+        entry = None if step.state is None else {"state": step.state, "timer": timer}
         if step.state is None:
+            pages: Mapping[str, Page | None] = dict.fromkeys(self._pages.get((rule_id, key), ()))
+        else:
+            pages = step.pages
+        writes = {
+            page_key(key, page): {"state": value}
+            for page, value in pages.items()
+            if value is not None
+        }
+        for name, value in [(key, entry), *writes.items()]:
+            if value is not None:
+                self._check_size(rule_id, name, value)
+        self._write_pages(rule_id, key, pages, writes)
+        if entry is None:
             self.store.delete(rule_id, key)
             return
-        timer = format_time(step.timer) if step.timer else None
-        self.store.put(rule_id, key, {"state": step.state, "timer": timer})
+        self.store.put(rule_id, key, entry)
         if timer is not None and (previous is None or previous.get("timer") != timer):
             heapq.heappush(self._timers, (parse_time(timer), rule_id, key))
+
+    def _write_pages(
+        self,
+        rule_id: str,
+        key: str,
+        pages: Mapping[str, Page | None],
+        writes: Mapping[str, StoredState],
+    ) -> None:
+        if not pages:
+            return
+        names = self._pages.setdefault((rule_id, key), set())
+        for page in pages:
+            name = page_key(key, page)
+            if name in writes:
+                self.store.put(rule_id, name, writes[name])
+                names.add(page)
+            else:
+                self.store.delete(rule_id, name)
+                names.discard(page)
+        if not names:
+            del self._pages[(rule_id, key)]
+
+    def _check_size(self, rule_id: str, key: str, entry: StoredState) -> None:
+        size = len(orjson.dumps(entry))
+        if size > self._max_entry_bytes:
+            raise StateEntryTooLargeError(rule_id, key, size, self._max_entry_bytes)
 
     def _guarded(
         self, config: RuleConfig, event: Event | None, run: Callable[[], tuple[Finding, ...]]
@@ -194,3 +268,5 @@ def _check_partitioning(rule: StatefulRule[Any], key: str, event: Mapping[str, A
         raise ValueError(
             f"state key {key!r} must start with {expected!r} to be partitioned correctly"
         )
+    if PAGE_SEPARATOR in key:
+        raise ValueError(f"state key {key!r} must not contain {PAGE_SEPARATOR!r}: it starts a page")

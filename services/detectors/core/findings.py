@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,19 @@ from services.detectors.core.model import (
     SubjectKind,
     Window,
 )
+
+EVIDENCE_LIMIT = 200
+"""Evidence ids an alert lists at most; the rest are events of the alert's window, and
+``evidence_total`` in its details says how many there were."""
+
+
+def capped_evidence(
+    event_ids: Sequence[str], limit: int = EVIDENCE_LIMIT
+) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The first ``limit`` evidence ids, and the details that say how many there were if cut."""
+    if len(event_ids) <= limit:
+        return tuple(event_ids), {}
+    return tuple(event_ids[:limit]), {"evidence_total": len(event_ids), "evidence_shown": limit}
 
 
 def yuan(amount_fen: int | Decimal) -> Decimal:

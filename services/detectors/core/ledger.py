@@ -7,6 +7,10 @@ so re-delivered or re-ordered events leave the same ledger. Walking entries in
 threshold" independent of arrival order. JSON form::
 
     {record_id: {"t": iso time, "a": "amount", "e": event id, "v": iso version time, "k": kind}}
+
+A ledger whose records are many (a term's payments) is kept in pages, by a hash
+of the record id, with the running totals per book in the key's state
+(:func:`upsert_paged`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from services.detectors.core.eventtime import event_time, format_time, parse_time
 from services.detectors.core.model import Event
+from services.detectors.core.pages import PageEdits, shard_of
 
 Entries = dict[str, dict[str, Any]]
 
@@ -54,6 +59,35 @@ def upsert(
         "k": kind,
     }
     return True
+
+
+def upsert_paged(
+    totals: dict[str, int],
+    pages: PageEdits,
+    shards: int,
+    book: str,
+    record_id: str,
+    event: Event,
+    *,
+    amount: int,
+    moment: datetime | None = None,
+) -> None:
+    """:func:`upsert` into the record's page, keeping ``totals[book]`` (integer amounts) in step."""
+    page = shard_of(record_id, shards)
+    entries = dict((pages.get(page) or {}).get(book, {}))
+    previous = entries.get(record_id)
+    if upsert(entries, record_id, event, amount=amount, moment=moment):
+        pages.edit(page)[book] = entries
+        totals[book] = totals.get(book, 0) + amount - (int(previous["a"]) if previous else 0)
+
+
+def paged_entries(pages: PageEdits, book: str) -> Entries:
+    """One book's entries from every page."""
+    return {
+        record: entry
+        for page in pages.all().values()
+        for record, entry in page.get(book, {}).items()
+    }
 
 
 def ordered(entries: Mapping[str, Mapping[str, Any]]) -> list[Entry]:

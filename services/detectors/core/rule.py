@@ -7,16 +7,22 @@ the school's events. A rule whose state is global by nature (one student at two
 schools, a district-wide median, an OCDS population) sets ``global_state`` and
 uses keys starting with ``"global|"``; the runtime routes its events through a
 stream repartitioned by that key.
+
+A key's state may spread over pages (see ``pages``), stored under
+``"<key>#<page>"``: the runtime must route an entry by :func:`partition_key`, so
+that a page lives in its key's partition. The engine drops a key's pages with
+the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from services.detectors.core.model import Event, Finding, RiskArea, RuleKind, Severity
+from services.detectors.core.pages import PAGE_SEPARATOR, NoPages, Pages
 
 Params = TypeVar("Params")
 State = dict[str, Any]
@@ -26,11 +32,23 @@ GLOBAL_KEY_PREFIX = "global|"
 
 
 def school_key(event: Event, *parts: object) -> str:
-    return "|".join((event["schoolid"], *map(str, parts)))
+    return "|".join((event["schoolid"], *map(_key_part, parts)))
 
 
 def global_key(*parts: object) -> str:
-    return GLOBAL_KEY_PREFIX + "|".join(map(str, parts))
+    return GLOBAL_KEY_PREFIX + "|".join(map(_key_part, parts))
+
+
+def _key_part(value: object) -> str:
+    """A key part from data: a ``#`` in it would read as the start of a page name."""
+    return str(value).replace("%", "%25").replace(PAGE_SEPARATOR, "%23")
+
+
+def partition_key(key: str) -> str:
+    """What a state key (or a page of it) is partitioned by: the school id, or the
+    whole global key without its page."""
+    base = key.split(PAGE_SEPARATOR, 1)[0]
+    return base if base.startswith(GLOBAL_KEY_PREFIX) else base.split("|", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +75,20 @@ class RuleContext(Generic[Params]):
     """Event time before which input is complete (max event time seen − allowed lateness)."""
     key: str = ""
     """The state key being updated (an event may update several keys of one rule)."""
+    pages: Pages = field(default_factory=NoPages)
+    """The key's pages (read-only; return changed ones in ``Step.pages``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """What a stateful rule returns: the key's new state (None drops it), the next
-    timer (None cancels it) and the findings to alert on."""
+    """What a stateful rule returns: the key's new state (None drops it and its
+    pages), the next timer (None cancels it), the findings to alert on, and the
+    pages it changed (None deletes a page)."""
 
     state: State | None
     timer: datetime | None = None
     findings: tuple[Finding, ...] = field(default=())
+    pages: Mapping[str, State | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,16 @@ Each entry is ``{"state": <rule state>, "timer": <ISO time or null>}``, JSON
 types only, so the streaming runtime can keep it in a faust table (changelog
 topic) and the replay tool in memory. Keys are ``(rule id, state key)``; the
 state key starts with the school id (or ``global|``), which is the partition key.
+A page of a key (``"<key>#<page>"``, see ``rule``) is an entry like any other,
+``{"state": <page>}``, in the partition of its key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Protocol
+
+from services.detectors.errors import DetectorError
 
 StoredState = dict[str, Any]
 
@@ -54,3 +58,18 @@ class InMemoryStateStore:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class StateEntryTooLargeError(DetectorError):
+    """A rule tried to store an entry above the engine's limit (the changelog would refuse it)."""
+
+    def __init__(self, rule_id: str, key: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"规则 {rule_id} 的状态条目 {key!r} 为 {size:,} 字节，超过上限 {limit:,} 字节 / "
+            f"rule {rule_id} state entry {key!r} is {size:,} bytes, above the limit of "
+            f"{limit:,} bytes: split it into pages or keep counts instead of lists"
+        )
+        self.rule_id = rule_id
+        self.key = key
+        self.size = size
+        self.limit = limit

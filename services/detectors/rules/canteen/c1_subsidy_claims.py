@@ -11,21 +11,23 @@ local supplement such as Chongqing's 0.6 元). Two checks:
   than the amount claimed × (1 − ``underspend_tolerance``) — judged when the term
   is final (subsidy money that is not spent on meals is diverted or hoarded).
 
-Kind: windowed (term; key school × term). Subject: the school; over-claims are
-one alert per claim, under-spending one per term. Amounts in 元.
+Kind: windowed (term; key school × term, which keeps the totals; the records,
+needed to count each once, are kept in pages). Subject: the school; over-claims
+are one alert per claim, under-spending one per term (with the first 200
+evidence ids and their total). Amounts in 元.
 Source: 财政部·教育部《关于深入实施农村义务教育学生营养改善计划的通知》(2021) "膳食补助标准由每生每天4元提高至5元" ✔;
 国办发〔2011〕54号 (全年按200天计算) ✔. The under-spend tolerance is an estimate ✘.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from services.detectors.core.crossing import is_closed, judge_when_closed
 from services.detectors.core.eventtime import parse_time, term_window
-from services.detectors.core.findings import finding, origin, stored_finding, yuan
-from services.detectors.core.ledger import ordered, upsert
+from services.detectors.core.findings import capped_evidence, finding, origin, stored_finding, yuan
+from services.detectors.core.ledger import ordered, paged_entries, upsert_paged
 from services.detectors.core.model import (
     Comparison,
     Event,
@@ -35,6 +37,7 @@ from services.detectors.core.model import (
     Severity,
     SubjectKind,
 )
+from services.detectors.core.pages import PageEdits
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -46,6 +49,8 @@ from services.detectors.core.rule import (
 
 CLAIM = "cn.edu.qinglian.canteen.subsidy_claim.v1"
 SPENDING = "cn.edu.qinglian.canteen.subsidy_spending.v1"
+RECORD_PAGES = 16
+"""Claims and food spending are kept in this many pages by a hash of their id."""
 
 
 @dataclass(frozen=True)
@@ -68,25 +73,47 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     closes_at = term_window(data["term"]).end
     if is_closed(closes_at, ctx.watermark):
         return Step(None, None, findings)
-    state = state or {**origin(event), "term": data["term"], "claims": {}, "spent": {}}
+    state = state or {**origin(event), "term": data["term"], "totals": {}}
+    pages = PageEdits(ctx.pages)
     if event["type"] == CLAIM:
-        upsert(state["claims"], data["claim_id"], event, amount=data["claimed_amount_fen"])
+        upsert_paged(
+            state["totals"],
+            pages,
+            RECORD_PAGES,
+            "claims",
+            data["claim_id"],
+            event,
+            amount=data["claimed_amount_fen"],
+        )
     elif data["expense_category"] == "food":
-        upsert(
-            state["spent"],
+        upsert_paged(
+            state["totals"],
+            pages,
+            RECORD_PAGES,
+            "spent",
             data["spending_id"],
             event,
             amount=data["amount_fen"],
             moment=parse_time(data["paid_at"]),
         )
-    step = on_timer(state, ctx)
-    return Step(step.state, step.timer, findings + step.findings)
+    return _under_spend_when_final(state, pages, ctx, findings)
 
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
-    return judge_when_closed(
-        state, ctx.watermark, term_window(state["term"]).end, lambda s: _under_spend(s, ctx.params)
+    return _under_spend_when_final(state, PageEdits(ctx.pages), ctx)
+
+
+def _under_spend_when_final(
+    state: State, pages: PageEdits, ctx: RuleContext[Parameters], findings: tuple[Finding, ...] = ()
+) -> Step:
+    step = judge_when_closed(
+        state,
+        ctx.watermark,
+        term_window(state["term"]).end,
+        lambda s: _under_spend(s, pages, ctx.params),
+        pages.changed,
     )
+    return replace(step, findings=findings + step.findings)
 
 
 def _over_claim(event: Event, params: Parameters) -> list[Finding]:
@@ -114,17 +141,15 @@ def _over_claim(event: Event, params: Parameters) -> list[Finding]:
     ]
 
 
-def _under_spend(state: State, params: Parameters) -> list[Finding]:
-    claimed = sum((entry.amount for entry in ordered(state["claims"])), Decimal(0))
-    spent_entries = ordered(state["spent"])
-    spent = sum((entry.amount for entry in spent_entries), Decimal(0))
+def _under_spend(state: State, pages: PageEdits, params: Parameters) -> list[Finding]:
+    claimed, spent = (Decimal(state["totals"].get(book, 0)) for book in ("claims", "spent"))
     floor = claimed * (1 - params.underspend_tolerance)
     if claimed == 0 or spent >= floor:
         return []
     window = term_window(state["term"])
-    evidence = [entry.event_id for entry in ordered(state["claims"])] + [
-        entry.event_id for entry in spent_entries
-    ]
+    evidence, shown = capped_evidence(
+        [e.event_id for book in ("claims", "spent") for e in ordered(paged_entries(pages, book))]
+    )
     return [
         stored_finding(
             state,
@@ -140,6 +165,7 @@ def _under_spend(state: State, params: Parameters) -> list[Finding]:
                 "claimed_yuan": yuan(claimed),
                 "term": state["term"],
                 "unit": "元",
+                **shown,
             },
         )
     ]

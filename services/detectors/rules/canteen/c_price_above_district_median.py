@@ -8,15 +8,19 @@ the measured value). A population needs lines from ``minimum_schools`` schools.
 
 Kind: windowed (calendar month). State is global by nature — one key per
 district × item × unit × month (``global|price|…``) — so the runtime feeds it
-from a stream repartitioned by that key. Subject: the item. Amounts in 元.
+from a stream repartitioned by that key. The key keeps the count of lines per
+price (the median needs no more; it grows with the distinct prices, not with
+the schools), and one page per school keeps that school's lines. Subject: the
+item. Amounts in 元.
 Source: peer price comparison "单价高于同期同品全区中位数1.3倍" (discipline-inspection pattern) ✘; ratio configurable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from statistics import median
+from typing import Any
 
 from services.detectors.core.crossing import is_closed, judge_when_closed
 from services.detectors.core.eventtime import format_time, month_window, parse_time
@@ -31,6 +35,7 @@ from services.detectors.core.model import (
     Subject,
     SubjectKind,
 )
+from services.detectors.core.pages import PageEdits
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -50,14 +55,13 @@ class Parameters:
 
 
 def state_keys(event: Event, params: Parameters) -> list[str]:
+    return sorted({_line_key(event, line) for line in event["data"]["lines"]})
+
+
+def _line_key(event: Event, line: Mapping[str, Any]) -> str:
     month = format_time(month_window(parse_time(event["data"]["ordered_at"])).start)[:7]
     district = event.get("districtid") or "-"
-    return sorted(
-        {
-            global_key("price", district, line["item_code"], line["unit"], month)
-            for line in event["data"]["lines"]
-        }
-    )
+    return global_key("price", district, line["item_code"], line["unit"], month)
 
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
@@ -65,43 +69,82 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     window = month_window(parse_time(data["ordered_at"]))
     if is_closed(window.end, ctx.watermark):
         return Step(None)
-    item, unit = ctx.key.split("|")[3:5]
+    lines = [line for line in data["lines"] if _line_key(event, line) == ctx.key]
     state = state or {
         "district": event.get("districtid"),
-        "item": item,
-        "unit": unit,
+        "item": lines[0]["item_code"],
+        "unit": lines[0]["unit"],
         "month": format_time(window.start),
-        "lines": {},
+        "prices": {},
+        "lines": 0,
     }
-    for line in data["lines"]:
-        if (line["item_code"], line["unit"]) == (item, unit):
-            record = f"{event['schoolid']}/{data['order_id']}/{line['line_no']}"
-            state["lines"][record] = [
-                event["schoolid"],
-                line["unit_price_fen"],
-                event["id"],
-                data["ordered_at"],
-            ]
-    return on_timer(state, ctx)
+    pages = PageEdits(ctx.pages)
+    school = event["schoolid"]
+    for line in lines:
+        record = f"{data['order_id']}/{line['line_no']}"
+        previous = (pages.get(school) or {}).get(record)
+        current = [line["unit_price_fen"], event["id"], data["ordered_at"]]
+        if current == previous:
+            continue
+        pages.edit(school)[record] = current
+        _count(state["prices"], current[0], 1)
+        if previous is None:
+            state["lines"] += 1
+        else:
+            _count(state["prices"], previous[0], -1)
+    return _judge_when_final(state, pages, ctx)
 
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+    return _judge_when_final(state, PageEdits(ctx.pages), ctx)
+
+
+def _judge_when_final(state: State, pages: PageEdits, ctx: RuleContext[Parameters]) -> Step:
     window = month_window(parse_time(state["month"]))
-    return judge_when_closed(state, ctx.watermark, window.end, lambda s: _outliers(s, ctx.params))
+    return judge_when_closed(
+        state, ctx.watermark, window.end, lambda s: _outliers(s, pages, ctx.params), pages.changed
+    )
 
 
-def _outliers(state: State, params: Parameters) -> list[Finding]:
-    lines = state["lines"].values()
-    if len({school for school, *_ in lines}) < params.minimum_schools:
+def _count(prices: dict[str, int], price_fen: int, change: int) -> None:
+    count = prices.get(str(price_fen), 0) + change
+    if count:
+        prices[str(price_fen)] = count
+    else:
+        del prices[str(price_fen)]
+
+
+def _median(prices: dict[str, int], lines: int) -> Decimal:
+    """``statistics.median`` of the lines' prices, from their counts."""
+    ascending = sorted((int(price), count) for price, count in prices.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for price, count in ascending:
+            seen += count
+            if seen > index:
+                return price
+        raise IndexError(index)
+
+    middle = lines // 2
+    if lines % 2:
+        return Decimal(nth(middle))
+    return Decimal((nth(middle - 1) + nth(middle)) / 2)
+
+
+def _outliers(state: State, pages: PageEdits, params: Parameters) -> list[Finding]:
+    schools = pages.all()
+    if len(schools) < params.minimum_schools:
         return []
-    middle = Decimal(median(sorted(price for _, price, *_ in lines)))
+    middle = _median(state["prices"], state["lines"])
     limit = middle * params.ratio
     window = month_window(parse_time(state["month"]))
     item, unit = state["item"], state["unit"]
-    by_school: dict[str, list[list]] = {}
-    for school, price, event_id, ordered_at in lines:
-        if price > limit:
-            by_school.setdefault(school, []).append([price, event_id, ordered_at])
+    by_school = {
+        school: found
+        for school, lines in schools.items()
+        if (found := [line for line in lines.values() if line[0] > limit])
+    }
     return [
         Finding(
             school_id=school,
@@ -118,7 +161,7 @@ def _outliers(state: State, params: Parameters) -> list[Finding]:
                 "district_median_yuan": yuan(middle),
                 "ratio": params.ratio,
                 "lines": len(found),
-                "population": len(lines),
+                "population": state["lines"],
             },
         )
         for school, found in sorted(by_school.items())

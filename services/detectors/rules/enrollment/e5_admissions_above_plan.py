@@ -6,14 +6,15 @@ year. The rule joins an ``enrollment.admission_plan`` with the school's
 admission order and alerts at the first one beyond the quota. Admissions that
 arrive before the plan wait for it. State ends with the school year.
 
-Kind: windowed (per plan, school year). Emits when the watermark passes the
+Kind: windowed (per plan, school year; the key counts the admissions, which are
+kept in pages until the plan is decided). Emits when the watermark passes the
 admission that exceeded the quota. Subject: the school.
 Source: 国发〔2016〕40号 "限制班额超标学校招生人数" ✔; admitted ≤ plan (derived) ✘.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from services.detectors.core.model import (
     SubjectKind,
     Window,
 )
+from services.detectors.core.pages import PageEdits, shard_of
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -57,6 +59,10 @@ def state_keys(event: Event, params: Parameters) -> list[str]:
     return [school_key(event, event["data"]["plan_id"])]
 
 
+ADMISSION_PAGES = 16
+"""Admissions are kept in this many pages by a hash of their id (about 170 bytes each)."""
+
+
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     data = event["data"]
     window = school_year(data["school_year"])
@@ -67,36 +73,40 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
         "plan": data["plan_id"],
         "year": data["school_year"],
         "grade": data["grade"],
-        "entries": {},
+        "admitted": 0,
     }
+    pages = PageEdits(ctx.pages)
     if event["type"] == PLAN:
         upsert(state.setdefault("quota", {}), "plan", event, amount=data["approved_quota"])
     elif not state.get("fired"):
-        upsert(
-            state["entries"],
-            data["admission_id"],
-            event,
-            amount=1,
-            moment=parse_time(data["admitted_at"]),
-        )
-    return on_timer(state, ctx)
+        page = shard_of(data["admission_id"], ADMISSION_PAGES)
+        entries = dict(pages.get(page) or {})
+        is_new = data["admission_id"] not in entries
+        moment = parse_time(data["admitted_at"])
+        if upsert(entries, data["admission_id"], event, amount=1, moment=moment):
+            pages.put(page, entries)
+            state["admitted"] += is_new
+    return _settle(state, pages, ctx)
 
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+    return _settle(state, PageEdits(ctx.pages), ctx)
+
+
+def _settle(state: State, pages: PageEdits, ctx: RuleContext[Parameters]) -> Step:
     quota = state.get("quota", {}).get("plan")
     crossing = None
-    if quota is not None:
-        limit = Decimal(quota["a"]) + ctx.params.tolerance
-        admissions = ordered(state["entries"])
-        if len(admissions) > limit:
-            over = admissions[: int(limit) + 1]
-            crossing = Crossing(
-                over[-1].time,
-                (quota["e"], over[-1].event_id),
-                Decimal(len(over)),
-                limit,
-                {"first_over_quota": over[-1].record_id},
-            )
+    limit = None if quota is None else Decimal(quota["a"]) + ctx.params.tolerance
+    if limit is not None and not state.get("fired") and state["admitted"] > limit:
+        admissions = ordered({k: v for page in pages.all().values() for k, v in page.items()})
+        over = admissions[: int(limit) + 1]
+        crossing = Crossing(
+            over[-1].time,
+            (quota["e"], over[-1].event_id),
+            Decimal(len(over)),
+            limit,
+            {"first_over_quota": over[-1].record_id},
+        )
 
     def to_finding(crossing: Crossing) -> Finding:
         return stored_finding(
@@ -116,9 +126,12 @@ def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
             },
         )
 
-    return settle(
+    step = settle(
         state, ctx.watermark, crossing, to_finding, closes_at=school_year(state["year"]).end
     )
+    if step.state is not None and step.state.get("fired"):
+        pages.delete_all()  # decided: the evidence is in the alert
+    return replace(step, pages=pages.changed)
 
 
 RULE = StatefulRule(

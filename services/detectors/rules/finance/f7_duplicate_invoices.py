@@ -15,9 +15,11 @@ Source: 财会〔2020〕6号 (电子发票报销入账归档: 防止重复报销
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from services.detectors.core.eventtime import format_time, parse_time
 from services.detectors.core.model import (
@@ -48,29 +50,30 @@ class Parameters:
 
 
 def state_keys(event: Event, params: Parameters) -> list[str]:
-    return sorted(
-        {global_key("invoice", invoice["invoice_number"]) for invoice in event["data"]["invoices"]}
-    )
+    return sorted({_invoice_key(invoice) for invoice in event["data"]["invoices"]})
+
+
+def _invoice_key(invoice: Mapping[str, Any]) -> str:
+    return global_key("invoice", invoice["invoice_number"])
 
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     data = event["data"]
-    number = ctx.key.split("|", 2)[2]
+    invoices = [invoice for invoice in data["invoices"] if _invoice_key(invoice) == ctx.key]
     state = state or {
-        "number": number,
+        "number": invoices[0]["invoice_number"],
         "district": event.get("districtid"),
         "claims": {},
         "judged": [],
     }
-    for invoice in data["invoices"]:
-        if invoice["invoice_number"] == number:
-            claim = f"{event['schoolid']}/{data['reimbursement_id']}"
-            state["claims"][claim] = [
-                format_time(parse_time(data["submitted_at"])),
-                event["id"],
-                invoice["invoice_code"],
-                event["schoolid"],
-            ]
+    for invoice in invoices:
+        claim = f"{event['schoolid']}/{data['reimbursement_id']}"
+        state["claims"][claim] = [
+            format_time(parse_time(data["submitted_at"])),
+            event["id"],
+            invoice["invoice_code"],
+            event["schoolid"],
+        ]
     return on_timer(state, ctx)
 
 

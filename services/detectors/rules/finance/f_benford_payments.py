@@ -8,8 +8,10 @@ a quarter by default); when the period is final and holds at least
 first-digit proportions from Benford's is computed and a MAD above
 ``maximum_mad`` (0.015, Nigrini's "nonconformity") is alerted.
 
-Kind: windowed (key school × period). Subject: the school; the alert carries
-the observed and expected proportions.
+Kind: windowed (key school × period, which keeps the first-digit counts; the
+vouchers, needed to count each once, are kept in pages). Subject: the school;
+the alert carries the observed and expected proportions and the first 200
+evidence ids (with their total).
 Source: Nigrini, *Benford's Law* (2012): first-digit MAD > 0.015 = nonconformity ✘ (practitioner threshold).
 """
 
@@ -21,7 +23,7 @@ from decimal import Decimal
 
 from services.detectors.core.crossing import is_closed, judge_when_closed
 from services.detectors.core.eventtime import format_time, parse_time, period_window
-from services.detectors.core.findings import origin, stored_finding, yuan
+from services.detectors.core.findings import capped_evidence, origin, stored_finding, yuan
 from services.detectors.core.model import (
     Comparison,
     Event,
@@ -31,6 +33,7 @@ from services.detectors.core.model import (
     Severity,
     SubjectKind,
 )
+from services.detectors.core.pages import PageEdits, shard_of
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -64,33 +67,58 @@ def state_keys(event: Event, params: Parameters) -> list[str]:
     return [school_key(event, "benford", format_time(window.start)[:10])]
 
 
+VOUCHER_PAGES = 16
+"""Vouchers are kept in this many pages by a hash of their id (about 50 bytes each)."""
+
+
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     data = event["data"]
     window = period_window(parse_time(data["paid_at"]), ctx.params.window_months)
     if is_closed(window.end, ctx.watermark):
         return Step(None)
-    state = state or {**origin(event), "start": format_time(window.start), "digits": {}}
-    state["digits"][data["voucher_id"]] = [first_digit(data["amount_fen"]), event["id"]]
-    return on_timer(state, ctx)
+    state = state or {
+        **origin(event),
+        "start": format_time(window.start),
+        "records": 0,
+        "digits": [0] * len(BENFORD),
+    }
+    pages = PageEdits(ctx.pages)
+    page = shard_of(data["voucher_id"], VOUCHER_PAGES)
+    previous = (pages.get(page) or {}).get(data["voucher_id"])
+    record = [first_digit(data["amount_fen"]), event["id"]]
+    if record != previous:
+        pages.edit(page)[data["voucher_id"]] = record
+        state["digits"][record[0] - 1] += 1
+        if previous is None:
+            state["records"] += 1
+        else:
+            state["digits"][previous[0] - 1] -= 1
+    return _test_when_final(state, pages, ctx)
 
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+    return _test_when_final(state, PageEdits(ctx.pages), ctx)
+
+
+def _test_when_final(state: State, pages: PageEdits, ctx: RuleContext[Parameters]) -> Step:
     window = period_window(parse_time(state["start"]), ctx.params.window_months)
-    return judge_when_closed(state, ctx.watermark, window.end, lambda s: _test(s, ctx.params))
+    return judge_when_closed(
+        state, ctx.watermark, window.end, lambda s: _test(s, pages, ctx.params), pages.changed
+    )
 
 
-def _test(state: State, params: Parameters) -> list[Finding]:
-    records = list(state["digits"].values())
-    if len(records) < params.minimum_records:
+def _test(state: State, pages: PageEdits, params: Parameters) -> list[Finding]:
+    records = state["records"]
+    if records < params.minimum_records:
         return []
-    counts = {digit: 0 for digit in BENFORD}
-    for digit, _ in records:
-        counts[digit] += 1
-    observed = {digit: count / len(records) for digit, count in counts.items()}
+    observed = {digit: state["digits"][digit - 1] / records for digit in BENFORD}
     mad = sum(abs(observed[d] - BENFORD[d]) for d in BENFORD) / 9
     if Decimal(repr(mad)) <= params.maximum_mad:
         return []
     window = period_window(parse_time(state["start"]), params.window_months)
+    evidence, shown = capped_evidence(
+        sorted(event_id for page in pages.all().values() for _, event_id in page.values())
+    )
     return [
         stored_finding(
             state,
@@ -98,13 +126,14 @@ def _test(state: State, params: Parameters) -> list[Finding]:
             measured=Decimal(repr(round(mad, 6))),
             threshold=params.maximum_mad,
             comparison=Comparison.GT,
-            evidence=sorted(event_id for _, event_id in records),
+            evidence=evidence,
             moment=window.end,
             window=window,
             details={
-                "records": len(records),
+                "records": records,
                 "observed": {str(d): round(p, 4) for d, p in observed.items()},
                 "expected": {str(d): round(p, 4) for d, p in BENFORD.items()},
+                **shown,
             },
         )
     ]

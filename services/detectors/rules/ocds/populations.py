@@ -2,16 +2,20 @@
 
 These compare each process or organisation with the whole population, so their
 state is global by nature: one key per district (``global|ocds|<district>``),
-fed by a stream repartitioned by it. The state holds each process's compiled
-release (see ``releases``). A process joins the calendar window (``window_months``)
-in which its award was decided; when the watermark passes the window's end,
-the Cardinal indicator runs over that window's processes exactly as the batch
-runner runs over a file, and every flag becomes an alert that carries the
-window's quartiles and fences (Cardinal's ``Meta``).
+fed by a stream repartitioned by it. The key holds a small summary (the open
+windows with their number of processes, and the oldest page's age for the
+clean-up timer); each process's compiled release (see ``releases``) is a page
+of the key named by its ocid, so no entry grows with the district. A process
+joins the calendar window (``window_months``) in which its award was decided;
+when the watermark passes the window's end, the Cardinal indicator runs over
+that window's processes exactly as the batch runner runs over a file, and every
+flag becomes an alert that carries the window's quartiles and fences
+(Cardinal's ``Meta``) and the first 200 evidence ids (with their total).
 
-Processes that are never decided stay in state until ``retention_days`` after
-their last event. A process decided in a window that has already closed is too
-late and is left out.
+A judged process's page shrinks to its window end, so a late event for it is
+ignored. Processes that are never decided stay until ``retention_days`` after
+their last event, judged ones until ``retention_days`` after their window. A
+process decided in a window that has already closed is too late and is left out.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from decimal import Decimal
 from typing import Any
 
 from services.detectors.core.eventtime import format_time, parse_time, period_window
+from services.detectors.core.findings import capped_evidence
 from services.detectors.core.model import Comparison, Event, Finding, Subject, SubjectKind, Window
+from services.detectors.core.pages import PageEdits
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -105,49 +111,55 @@ def population_rule(
         return [global_key("ocds", event.get("districtid") or "-")]
 
     def on_event(state: State, event: Event, ctx: RuleContext[Any]) -> Step:
-        state = state or {"district": event.get("districtid"), "processes": {}, "done": {}}
+        state = state or {"district": event.get("districtid"), "windows": {}, "oldest": None}
         ocid = event["data"]["ocid"]
-        if ocid in state["done"]:
-            return _next(state, ctx)
-        process = state["processes"].setdefault(ocid, new_process(event))
+        pages = PageEdits(ctx.pages)
+        stored = pages.get(ocid)
+        if stored is not None and "done" in stored:
+            return _next(state, pages, ctx)
+        process = {**stored, "parts": dict(stored["parts"])} if stored else new_process(event)
         process["last"] = max(event["time"], process.get("last", event["time"]), key=parse_time)
         merge(process, event)
         decided = decided_at(process)
         if decided is not None and "window" not in process:
             window = period_window(parse_time(decided), ctx.params.window_months)
             if ctx.watermark is not None and window.end <= ctx.watermark:
-                del state["processes"][ocid]
-                state["done"][ocid] = format_time(window.end)
+                process = {"done": format_time(window.end)}
             else:
-                process["window"] = [format_time(window.start), format_time(window.end)]
-        return _next(state, ctx)
+                start, end = format_time(window.start), format_time(window.end)
+                process["window"] = [start, end]
+                state["windows"][end] = state["windows"].get(end, 0) + 1
+        pages.put(ocid, process)
+        _lower_oldest(state, process)
+        return _next(state, pages, ctx)
 
     def on_timer(state: State, ctx: RuleContext[Any]) -> Step:
+        pages = PageEdits(ctx.pages)
+        processes = pages.all()
         findings: list[Finding] = []
-        closing = sorted({tuple(p["window"]) for p in state["processes"].values() if "window" in p})
-        for start, end in closing:
-            if parse_time(end) <= ctx.watermark:
-                findings += _evaluate(state, Window(parse_time(start), parse_time(end)), ctx.params)
+        for end in sorted(state["windows"], key=parse_time):
+            if parse_time(end) > ctx.watermark:
+                continue
+            members = {o: p for o, p in processes.items() if p.get("window", ("", ""))[1] == end}
+            start = next(iter(members.values()))["window"][0]  # an open window has members
+            window = Window(parse_time(start), parse_time(end))
+            findings += _evaluate(state, members, window, ctx.params)
+            for ocid in members:
+                processes[ocid] = {"done": end}
+                pages.put(ocid, processes[ocid])
+            del state["windows"][end]
         expiry = ctx.watermark - timedelta(days=ctx.params.retention_days)
-        state["processes"] = {
-            ocid: p
-            for ocid, p in state["processes"].items()
-            if "window" in p or parse_time(p["last"]) > expiry
-        }
-        state["done"] = {
-            ocid: end for ocid, end in state["done"].items() if parse_time(end) > expiry
-        }
-        return _next(state, ctx, tuple(findings))
+        state["oldest"] = None
+        for ocid, process in processes.items():
+            if "window" not in process and parse_time(_age(process)) <= expiry:
+                pages.delete(ocid)
+            else:
+                _lower_oldest(state, process)
+        return _next(state, pages, ctx, tuple(findings))
 
-    def _evaluate(state: State, window: Window, params: Any) -> list[Finding]:
-        members = {
-            ocid: p
-            for ocid, p in state["processes"].items()
-            if "window" in p and p["window"][1] == format_time(window.end)
-        }
-        for ocid in members:
-            del state["processes"][ocid]
-            state["done"][ocid] = format_time(window.end)
+    def _evaluate(
+        state: State, members: Mapping[str, Any], window: Window, params: Any
+    ) -> list[Finding]:
         acc = Accumulator()
         checks = indicators(params)
         for ocid, process in sorted(members.items()):
@@ -174,6 +186,9 @@ def population_rule(
         involved = {ocid: p for ocid, p in members.items() if _involves(p, group, key)}
         school = _school_of(involved, group)
         subject = _subject(group, key, school)
+        evidence, shown = capped_evidence(
+            sorted({e for p in involved.values() for e in event_ids(p)})
+        )
         return Finding(
             school_id=school,
             district_id=state.get("district"),
@@ -181,7 +196,7 @@ def population_rule(
             measured_value=_decimal(value),
             threshold=_decimal(fences[fence_name]),
             comparison=alert.comparison,
-            evidence_event_ids=tuple(sorted({e for p in involved.values() for e in event_ids(p)})),
+            evidence_event_ids=evidence,
             event_time=max(
                 (parse_time(decided_at(p)) for p in involved.values()), default=window.end
             ),
@@ -191,20 +206,33 @@ def population_rule(
                 "meta": {name: json_float(round_meta(v)) for name, v in sorted(fences.items())},
                 "processes": sorted(involved),
                 "population": len(members),
+                **shown,
             },
         )
 
-    def _next(state: State, ctx: RuleContext[Any], findings: tuple[Finding, ...] = ()) -> Step:
-        ends = [parse_time(p["window"][1]) for p in state["processes"].values() if "window" in p]
-        if not state["processes"] and not state["done"]:
+    def _next(
+        state: State, pages: PageEdits, ctx: RuleContext[Any], findings: tuple[Finding, ...] = ()
+    ) -> Step:
+        if not len(pages):
             return Step(None, None, findings)
-        lasts = [parse_time(p["last"]) for p in state["processes"].values()] + [
-            parse_time(e) for e in state["done"].values()
-        ]
-        cleanup = min(lasts) + timedelta(days=ctx.params.retention_days) if lasts else None
-        return Step(state, min(ends) if ends else cleanup, findings)
+        if state["windows"]:
+            timer = min(parse_time(end) for end in state["windows"])
+        else:
+            timer = parse_time(state["oldest"]) + timedelta(days=ctx.params.retention_days)
+        return Step(state, timer, findings, pages.changed)
 
     return StatefulRule(meta, state_keys, on_event, on_timer)
+
+
+def _age(page: Mapping[str, Any]) -> str:
+    """When a page starts to age: a pending process's last event, a judged one's window end."""
+    return page["done"] if "done" in page else page["last"]
+
+
+def _lower_oldest(state: State, page: Mapping[str, Any]) -> None:
+    """Keep ``oldest`` at or below every page's age, so the clean-up timer is never late."""
+    if state["oldest"] is None or parse_time(_age(page)) < parse_time(state["oldest"]):
+        state["oldest"] = _age(page)
 
 
 def _involves(process: Mapping[str, Any], group: str, key: str) -> bool:
@@ -224,7 +252,7 @@ def _school_of(involved: Mapping[str, Mapping[str, Any]], group: str) -> str | N
     """Processes and buyers belong to a school; a tenderer or agency works across schools."""
     if group not in (OCID_GROUP, BUYER_GROUP) or not involved:
         return None
-    return sorted(p["school"] for p in involved.values())[0]
+    return min(p["school"] for p in involved.values())
 
 
 def _subject(group: str, key: str, school: str | None) -> Subject:
