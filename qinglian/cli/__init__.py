@@ -20,6 +20,7 @@ from qinglian.cli.stack import stack_app
 from qinglian.errors import QinglianError
 from contracts.cli import contracts_app
 from services.alerting.entrypoints.cli import alerting_app, audit_app, db_app
+from services.detectors.audit_replay.cli import replay
 from services.detectors.entrypoints.cli import detectors_app, evaluate, rules_app
 from services.ingest.entrypoints.cli import dlq_app, ingest_app
 from services.ingest.simulator.cli import simulate
@@ -79,6 +80,7 @@ def show_config(
 app.command("demo")(demo)
 app.command("simulate")(simulate)
 app.command("evaluate")(evaluate)
+app.command("replay")(replay)
 
 
 def main() -> None:
