@@ -11,9 +11,16 @@ document in the dead-letter topic, in replay files and in audit bundles.
 
 from __future__ import annotations
 
+import time
+
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaConfigurationError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaConfigurationError,
+    NoBrokersAvailable,
+    TopicAlreadyExistsError,
+)
 
 from qinglian.errors import BrokerUnavailable, ConfigurationError
 from qinglian.settings import Settings
@@ -97,6 +104,25 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
             except TopicAlreadyExistsError:
                 continue
         return [spec.name for spec in missing]
+    finally:
+        admin.close()
+
+
+def wait_for_group_coordinator(settings: Settings, timeout: float = 60.0) -> None:
+    """Block until consumer groups work: a fresh broker creates its offsets topic on the first request."""
+    deadline = time.monotonic() + timeout
+    admin = admin_client(settings)
+    try:
+        while True:
+            try:
+                admin.describe_consumer_groups(["qinglian-readiness-probe"])
+                return
+            except CoordinatorNotAvailableError as exc:
+                if time.monotonic() > deadline:
+                    raise BrokerUnavailable(
+                        f"Kafka at {settings.kafka_bootstrap_servers} has no group coordinator after {timeout:.0f}s"
+                    ) from exc
+                time.sleep(0.5)
     finally:
         admin.close()
 

@@ -26,6 +26,7 @@ def up(settings: Settings, report=lambda message: None) -> None:
     report(f"Kafka up: 127.0.0.1:{settings.kafka_port} (pid {pid})")
     created = broker.ensure_topics(settings)
     report(f"Topics: {len(created)} created" if created else "Topics: all present")
+    broker.wait_for_group_coordinator(settings)
     report("PostgreSQL: starting …")
     pid = postgres.start(settings)
     report(f"PostgreSQL up: {postgres.database_url(settings)} (pid {pid})")

@@ -44,6 +44,19 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+def forged_from(alert_event: dict) -> dict:
+    """An alert the detectors never raised: a meal without a leader at a school that had one."""
+    data = {
+        **alert_event["data"],
+        "alert_id": "f" * 32,
+        "school_id": "500102103",
+        "subject": {"kind": "school", "id": "500102103"},
+        "evidence_event_ids": ["meal-500102103-2026-09-04"],
+        "event_time": "2026-09-04T12:00:00+08:00",
+    }
+    return {**alert_event, "id": "f" * 32, "schoolid": "500102103", "data": data}
+
+
 @pytest.fixture
 def tampered(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     settings = kafka_settings.model_copy(
@@ -54,9 +67,7 @@ def tampered(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
         recorded = published_alert_events(settings)
         c7 = next(e for e in recorded if e["data"]["rule_id"] == "C7")
         p4 = next(e for e in recorded if e["data"]["rule_id"] == "P4")
-        forged = {**c7, "id": "f" * 32, "data": {**c7["data"], "alert_id": "f" * 32, "school_id": "500102103",
-                  "subject": {"kind": "school", "id": "500102103"}, "evidence_event_ids": ["meal-500102103-2026-09-04"],
-                  "event_time": "2026-09-04T12:00:00+08:00"}}  # fmt: skip
+        forged = forged_from(c7)
         altered = {**p4, "data": {**p4["data"], "measured_value": "30000"}}
         producer = broker.durable_producer(settings, client_id="test-tamper")
         for document in (forged, altered):
