@@ -26,19 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from services.detectors.errors import OcdsInputError
-from services.detectors.rules.ocds import (
-    r003_short_submission_period,
-    r018_single_bid,
-    r024_price_close_to_winning_bid,
-    r025_excessive_unsuccessful_bids,
-    r028_identical_bid_prices,
-    r030_late_bid_won,
-    r035_all_except_winning_bid_disqualified,
-    r036_lowest_bid_disqualified,
-    r038_excessive_disqualified_bids,
-    r048_heterogeneous_supplier,
-    r058_heavily_discounted_bid,
-)
+from services.detectors.rules.catalogue import OCDS_MODULES
 from services.detectors.rules.ocds.cardinal import (
     Accumulator,
     CardinalSettings,
@@ -49,22 +37,7 @@ from services.detectors.rules.ocds.cardinal import (
     parse_pipe_separated,
 )
 
-INDICATORS = {
-    module.CODE: module.Indicator
-    for module in (
-        r003_short_submission_period,
-        r018_single_bid,
-        r024_price_close_to_winning_bid,
-        r025_excessive_unsuccessful_bids,
-        r028_identical_bid_prices,
-        r030_late_bid_won,
-        r035_all_except_winning_bid_disqualified,
-        r036_lowest_bid_disqualified,
-        r038_excessive_disqualified_bids,
-        r048_heterogeneous_supplier,
-        r058_heavily_discounted_bid,
-    )
-}
+INDICATORS = {module.CODE: module.Indicator for module in OCDS_MODULES}
 SECTION_KEYS = {
     "R003": {"threshold", "procurement_methods"},
     "R018": {"procurement_methods"},

@@ -54,6 +54,21 @@ from services.detectors.rules.procurement import (
     p12_payments_over_contract,
 )
 
+OCDS_MODULES = (
+    r003_short_submission_period,
+    r018_single_bid,
+    r024_price_close_to_winning_bid,
+    r025_excessive_unsuccessful_bids,
+    r028_identical_bid_prices,
+    r030_late_bid_won,
+    r035_all_except_winning_bid_disqualified,
+    r036_lowest_bid_disqualified,
+    r038_excessive_disqualified_bids,
+    r048_heterogeneous_supplier,
+    r058_heavily_discounted_bid,
+)
+"""OCP Cardinal's indicators, also run in batch by services/detectors/ocds_batch.py."""
+
 _MODULES = (
     c1_subsidy_claims,
     c2_subsidy_misuse,
@@ -70,17 +85,7 @@ _MODULES = (
     p7_deadlines,
     p10_bid_rigging_signals,
     p12_payments_over_contract,
-    r003_short_submission_period,
-    r018_single_bid,
-    r024_price_close_to_winning_bid,
-    r025_excessive_unsuccessful_bids,
-    r028_identical_bid_prices,
-    r030_late_bid_won,
-    r035_all_except_winning_bid_disqualified,
-    r036_lowest_bid_disqualified,
-    r038_excessive_disqualified_bids,
-    r048_heterogeneous_supplier,
-    r058_heavily_discounted_bid,
+    *OCDS_MODULES,
     e1_duplicate_registration,
     e2_phantom_enrollment,
     e3_class_size,
