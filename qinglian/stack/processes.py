@@ -102,6 +102,9 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 def require_free_port(port: int, what: str, setting: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Kafka and PostgreSQL bind with SO_REUSEADDR, so a connection lingering in
+        # TIME_WAIT on this port does not stop them; only a live socket should stop us.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
