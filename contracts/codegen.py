@@ -1,4 +1,4 @@
-"""Derive contracts/types.py (TypedDicts) from the JSON Schema files.
+"""Derive contracts/types.py (TypedDicts and StrEnums) from the JSON Schema files.
 
     python -m contracts.codegen        # or: qinglian contracts generate
 
@@ -7,6 +7,12 @@ committed, and a test regenerates it in memory and fails if the two differ.
 Shared definitions in common.schema.json become named aliases or TypedDicts;
 every data schema becomes ``<Domain><Name>V<major>``, its nested objects and
 enums are named after the path to them.
+
+An ``enum`` that services also use as Python values (an alert's severity,
+risk area, subject kind) names its class with ``"x-qinglian-enum": "<Name>"``
+and becomes ``class <Name>(StrEnum)``, one member per value (``"red"`` →
+``RED``), so no service writes the list a second time. Schemas giving the same
+name (a later major, say) share one class holding every value of them all.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from contracts.catalogue import Schema, SchemaCatalogue, load_catalogue
+from contracts.errors import ContractError
 from contracts.naming import COMMON_SCHEMA_ID
 
+ENUM_KEYWORD = "x-qinglian-enum"
 TYPES_FILE = Path(__file__).resolve().parent / "types.py"
 _LINE_LENGTH = 100
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -30,6 +38,7 @@ Annotations are evaluated (no `from __future__ import annotations`) so that
 TypedDict sees NotRequired; every name is defined before it is used.
 """
 
+from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 '''
 
@@ -58,7 +67,7 @@ def render_types(catalogue: SchemaCatalogue) -> str:
         f"EVENT_TYPES: tuple[str, ...] = (\n{types_tuple})\n\n"
         f"DATA_TYPES: dict[str, type[Any]] = {{\n{mapping}}}\n"
     )
-    return "\n\n".join([_HEADER, *renderer.blocks, footer])
+    return "\n\n".join([_HEADER, *renderer.str_enums(), *renderer.blocks, footer])
 
 
 class _Renderer:
@@ -66,6 +75,7 @@ class _Renderer:
         self.catalogue = catalogue
         self.blocks: list[str] = []
         self._common: dict[str, str] = {}
+        self._named_enums: dict[str, tuple[Schema, list[str]]] = {}
 
     def common_name(self, definition: str) -> str:
         if definition not in self._common:
@@ -93,6 +103,8 @@ class _Renderer:
         if "const" in node:
             return f"Literal[{json.dumps(node['const'], ensure_ascii=False)}]"
         if "enum" in node:
+            if ENUM_KEYWORD in node:
+                self._name_enum(node)
             return self._enum(node["enum"], hint if alias_enums else None)
         for keyword in ("anyOf", "oneOf"):
             if keyword in node:
@@ -123,6 +135,26 @@ class _Renderer:
 
     def _alias(self, name: str, annotation: str) -> None:
         self.blocks.append(f"{name} = {annotation}\n")
+
+    def _name_enum(self, node: Schema) -> None:
+        name = node[ENUM_KEYWORD]
+        _, values = self._named_enums.setdefault(name, (node, []))
+        for value in node["enum"]:
+            if not (isinstance(value, str) and value.isidentifier()):
+                raise ContractError(
+                    f"枚举值不能作为 Python 名称 / {ENUM_KEYWORD} {name}: value {value!r} is not an identifier, "
+                    "so it cannot become a StrEnum member; drop the keyword or change the value"
+                )
+            if value not in values:
+                values.append(value)
+
+    def str_enums(self) -> list[str]:
+        """``class <Name>(StrEnum)`` for every enum named with ENUM_KEYWORD, in the order first met."""
+        return [
+            f"class {name}(StrEnum):\n{_docstring(node)}"
+            + "".join(f"    {value.upper()} = {json.dumps(value)}\n" for value in values)
+            for name, (node, values) in self._named_enums.items()
+        ]
 
 
 def _literal(values: list[Any]) -> str:

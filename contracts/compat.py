@@ -139,8 +139,19 @@ def _alternatives(node: Schema) -> list[Schema]:
     for keyword in ("anyOf", "oneOf"):
         if keyword in node:
             shared = {key: value for key, value in node.items() if key not in (keyword, "description", "title")}
-            return [{**shared, **branch} for branch in node[keyword]]
+            return [_both(shared, branch) for branch in node[keyword]]
     return [node]
+
+
+def _both(shared: Schema, branch: Schema) -> Schema:
+    """One schema for "shared and branch". A branch's keyword replaces the shared one, except
+    ``required``, where an event must satisfy both lists: taking only the branch's would hide a
+    property the shared part makes required (e.g. the envelope's "schoolid, or else an alert's
+    districtid")."""
+    merged = {**shared, **branch}
+    if "required" in shared and "required" in branch:
+        merged["required"] = list(dict.fromkeys([*shared["required"], *branch["required"]]))
+    return merged
 
 
 def _types_widened(old: Any, new: Any) -> bool:

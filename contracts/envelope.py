@@ -11,6 +11,7 @@ from contracts.registry import type_info
 
 SPEC_VERSION = "1.0"
 DATA_CONTENT_TYPE = "application/json"
+ALERT_TYPE = "cn.edu.qinglian.alerts.alert.v1"
 
 
 def format_time(moment: datetime) -> str:
@@ -50,4 +51,24 @@ def new_event(
     if district_id is not None:
         event["districtid"] = district_id
     event["data"] = data
+    return event
+
+
+def new_alert_event(data: dict[str, Any], *, source: str, time: datetime) -> dict[str, Any]:
+    """The CloudEvent of one alert (``data``: the ``alerts/alert.v1`` object), its envelope taken
+    from the data: ``id`` and ``subject`` are the alert id, ``schoolid`` and ``districtid`` the
+    alert's school and district. A district-level alert (``school_id`` null) has no ``schoolid``:
+    the envelope lets an alert leave it out, never set it to null."""
+    event = new_event(
+        ALERT_TYPE,
+        source,
+        data["school_id"],
+        data,
+        time=time,
+        subject=data["alert_id"],
+        event_id=data["alert_id"],
+        district_id=data["district_id"],
+    )
+    if event["schoolid"] is None:
+        del event["schoolid"]
     return event

@@ -5,7 +5,40 @@ Annotations are evaluated (no `from __future__ import annotations`) so that
 TypedDict sees NotRequired; every name is defined before it is used.
 """
 
+from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
+
+
+class Severity(StrEnum):
+    """等级 / 红 red, 橙 orange, 黄 yellow."""
+
+    RED = "red"
+    ORANGE = "orange"
+    YELLOW = "yellow"
+
+
+class RiskArea(StrEnum):
+    """风险领域 / The scenario the rule watches."""
+
+    CANTEEN = "canteen"
+    PROCUREMENT = "procurement"
+    ENROLLMENT = "enrollment"
+    FINANCE = "finance"
+
+
+class SubjectKind(StrEnum):
+    """主体类型 / What the alert is about."""
+
+    VENDOR = "vendor"
+    STUDENT = "student"
+    STAFF = "staff"
+    CONTRACT = "contract"
+    TENDER = "tender"
+    SCHOOL = "school"
+    CLASS = "class"
+    INVOICE = "invoice"
+    ITEM = "item"
+    ACCOUNT = "account"
 
 
 MoneyFen = int

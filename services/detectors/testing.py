@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import new_event
+from contracts.envelope import new_alert_event, new_event
 from contracts.registry import validate
 from services.detectors.core.config import RuleSet, build_rule_set
 from services.detectors.core.engine import Engine
@@ -26,7 +26,6 @@ SCHOOL = "500102001"
 OTHER_SCHOOL = "500102002"
 DISTRICT = "500102"
 DETECTED_AT = parse_time("2030-01-01T00:00:00+08:00")
-ALERT_TYPE = "cn.edu.qinglian.alerts.alert.v1"
 ORG_A = "91500102MA5U000001"
 ORG_B = "91500102MA5U000002"
 ORG_C = "91500102MA5U000003"
@@ -100,11 +99,7 @@ def run(
         alerts.extend(engine.flush(detected_at=DETECTED_AT))
     produced = [alert.to_dict() for alert in alerts]
     for alert in produced:
-        validate(
-            new_event(
-                ALERT_TYPE, "/detectors", alert["school_id"] or SCHOOL, alert, time=DETECTED_AT
-            )
-        )
+        validate(new_alert_event(alert, source="/detectors", time=DETECTED_AT))
     return produced
 
 

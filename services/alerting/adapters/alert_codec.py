@@ -2,7 +2,9 @@
 
 Validation is the contract's own (``contracts.registry.validate``); on top of it
 the alerting service refuses a person subject whose id is not a pseudonym, so a
-clear identifier can never end up in a case.
+clear identifier can never end up in a case, and an envelope whose ``schoolid``
+or ``districtid`` differs from the data's, since those decide who sees the case.
+A district-level alert (no school, only a district) has no ``schoolid`` at all.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from typing import Any
 
 import orjson
 
-from contracts.envelope import new_event
+from contracts.envelope import ALERT_TYPE, new_alert_event
 from contracts.errors import ContractViolation
 from contracts.registry import validate
 from services.alerting.domain.alerts import Alert, RiskArea, Severity, Subject, SubjectKind, Window
 from services.alerting.errors import InvalidAlert
 
-ALERT_EVENT_TYPE = "cn.edu.qinglian.alerts.alert.v1"
 DETECTORS_SOURCE = "/qinglian/detectors"
 _PSEUDONYM = re.compile(r"pn:[0-9a-f]{32}")
 _PERSON_KINDS = frozenset({SubjectKind.STUDENT, SubjectKind.STAFF})
@@ -40,9 +41,21 @@ def decode_alert_event(value: bytes | None) -> Alert:
     except ContractViolation as exc:
         reasons = [{"path": v.path, "rule": v.rule, "message": v.message} for v in exc.violations]
         raise InvalidAlert(str(exc), reasons) from exc
-    if event["type"] != ALERT_EVENT_TYPE:
-        raise InvalidAlert(f"不是预警事件 / event type {event['type']} is not {ALERT_EVENT_TYPE}")
+    if event["type"] != ALERT_TYPE:
+        raise InvalidAlert(f"不是预警事件 / event type {event['type']} is not {ALERT_TYPE}")
+    _check_scope(event)
     return alert_from_data(event["data"])
+
+
+def _check_scope(event: dict[str, Any]) -> None:
+    """The envelope's school and district must be the data's: they route the record and scope the case."""
+    for attribute, field_name in (("schoolid", "school_id"), ("districtid", "district_id")):
+        if event.get(attribute) != event["data"][field_name]:
+            message = (
+                f"信封与预警数据不一致 / envelope {attribute} {event.get(attribute)!r} differs from "
+                f"data.{field_name} {event['data'][field_name]!r}"
+            )
+            raise InvalidAlert(message, [{"path": attribute, "rule": "scope", "message": message}])
 
 
 def alert_from_data(data: dict[str, Any]) -> Alert:
@@ -107,22 +120,11 @@ def alert_to_data(alert: Alert) -> dict[str, Any]:
 
 
 def encode_alert_event(alert: Alert, *, source: str = DETECTORS_SOURCE) -> bytes:
-    """``alert`` as a structured-mode CloudEvent, the bytes a detector writes to the alerts topic."""
-    if alert.school_id is None:
-        raise InvalidAlert(
-            "信封须有学校标识 / the CloudEvent envelope requires schoolid; this alert has no school"
-        )
-    event = new_event(
-        ALERT_EVENT_TYPE,
-        source,
-        alert.school_id,
-        alert_to_data(alert),
-        time=alert.detected_at,
-        subject=alert.alert_id,
-        event_id=alert.alert_id,
-        district_id=alert.district_id,
+    """``alert`` as a structured-mode CloudEvent, the bytes a detector writes to the alerts topic
+    (without ``schoolid`` for a district-level alert)."""
+    return orjson.dumps(
+        new_alert_event(alert_to_data(alert), source=source, time=alert.detected_at)
     )
-    return orjson.dumps(event)
 
 
 def _time(text: str) -> datetime:

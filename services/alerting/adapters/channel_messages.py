@@ -51,7 +51,7 @@ def _facts(notification: Notification, context: MessageContext) -> list[tuple[st
     unit = recipient.unit_id or "全部 / all"
     return [
         ("案件 / Case", notification.case_id),
-        ("学校 / School", payload.get("school_id") or "—"),
+        ("学校 / School", payload.get("school_id") or "区县级 / district-level"),
         ("区县 / District", payload.get("district_id") or "—"),
         ("规则 / Rule", payload.get("rule_id", "—")),
         ("状态 / State", f"{payload.get('state_zh', '')} {payload.get('state', '')}".strip()),

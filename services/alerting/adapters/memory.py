@@ -23,7 +23,7 @@ from services.alerting.adapters.memory_accounts import (
     MemoryDeliveryLogRepository,
     UniqueKeyViolation,
 )
-from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity
+from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity, severity_rank
 from services.alerting.domain.case import Case
 from services.alerting.domain.escalation import EscalationStep
 from services.alerting.domain.history import HistoryEntry
@@ -113,7 +113,12 @@ class MemoryCaseRepository(CaseRepository):
 
         def order(case: Case) -> tuple[int, bool, datetime, str]:
             no_deadline = case.deadline_at is None
-            return (case.severity.rank, no_deadline, case.deadline_at or case.opened_at, case.id)
+            return (
+                severity_rank(case.severity),
+                no_deadline,
+                case.deadline_at or case.opened_at,
+                case.id,
+            )
 
         matching = sorted(filter(wanted, self._state.cases.values()), key=order)
         return matching[query.offset : query.offset + query.limit]

@@ -19,7 +19,7 @@ from services.alerting.adapters.orm import (
     NotificationRow,
     SilenceRow,
 )
-from services.alerting.domain.alerts import Alert, CaseKey, Severity, Subject
+from services.alerting.domain.alerts import Alert, CaseKey, Severity, Subject, severity_rank
 from services.alerting.domain.case import Case
 from services.alerting.domain.escalation import EscalationStep, Recipient
 from services.alerting.domain.history import Attachment, HistoryEntry
@@ -385,7 +385,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "subject_id": case.key.subject.id,
         "risk_area": case.risk_area,
         "severity": case.severity,
-        "severity_rank": case.severity.rank,
+        "severity_rank": severity_rank(case.severity),
         "title_zh": case.title_zh,
         "title_en": case.title_en,
         "state": case.state,

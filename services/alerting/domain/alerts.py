@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# The alerts contract's enums, generated from its schema (contracts/codegen.py); the case
+# workflow imports them from here with the rest of an alert's vocabulary.
+from contracts.types import RiskArea, Severity, SubjectKind
 
-class Severity(enum.Enum):
-    RED = "red"
-    ORANGE = "orange"
-    YELLOW = "yellow"
-
-    @property
-    def rank(self) -> int:
-        """0 is the most severe, so an ascending sort puts red first."""
-        return _SEVERITY_RANK[self]
-
-    @property
-    def label_zh(self) -> str:
-        return _SEVERITY_ZH[self]
+_SEVERITY_RANK: Mapping[Severity, int] = {Severity.RED: 0, Severity.ORANGE: 1, Severity.YELLOW: 2}
+SEVERITY_ZH: Mapping[Severity, str] = {
+    Severity.RED: "红",
+    Severity.ORANGE: "橙",
+    Severity.YELLOW: "黄",
+}
 
 
-_SEVERITY_RANK = {Severity.RED: 0, Severity.ORANGE: 1, Severity.YELLOW: 2}
-_SEVERITY_ZH = {Severity.RED: "红", Severity.ORANGE: "橙", Severity.YELLOW: "黄"}
-
-
-class RiskArea(enum.Enum):
-    CANTEEN = "canteen"
-    PROCUREMENT = "procurement"
-    ENROLLMENT = "enrollment"
-    FINANCE = "finance"
-
-
-class SubjectKind(enum.Enum):
-    VENDOR = "vendor"
-    STUDENT = "student"
-    STAFF = "staff"
-    CONTRACT = "contract"
-    TENDER = "tender"
-    SCHOOL = "school"
-    CLASS = "class"
-    INVOICE = "invoice"
-    ITEM = "item"
-    ACCOUNT = "account"
+def severity_rank(severity: Severity) -> int:
+    """0 is the most severe, so an ascending sort puts red first."""
+    return _SEVERITY_RANK[severity]
 
 
 @dataclass(frozen=True, slots=True)

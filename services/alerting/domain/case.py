@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity
+from services.alerting.domain.alerts import Alert, CaseKey, RiskArea, Severity, severity_rank
 from services.alerting.domain.deadlines import Deadlines
 from services.alerting.domain.history import (
     GENESIS_HASH,
@@ -118,7 +118,7 @@ class Case:
         self.pending_alerts.append(ReceivedAlert(alert, now))
         self.first_alert_at = min(self.first_alert_at, alert.event_time)
         self.last_alert_at = max(self.last_alert_at, alert.event_time)
-        if alert.severity.rank < self.severity.rank:
+        if severity_rank(alert.severity) < severity_rank(self.severity):
             details["severity_raised_from"] = self.severity.value
             self.severity = alert.severity
             self._tighten_deadline(deadlines)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.alerting.domain.alerts import SEVERITY_ZH
 from services.alerting.domain.case import Case
 from services.alerting.domain.escalation import EscalationStep, Recipient
 
@@ -76,7 +77,7 @@ def escalation_notice(case: Case, step: EscalationStep, now: datetime) -> Notifi
         recipient=step.recipient,
         created_at=now,
         payload={
-            "title_zh": f"【{reminder_zh}】{case.severity.label_zh}色预警案件逾期：{case.title_zh}",
+            "title_zh": f"【{reminder_zh}】{SEVERITY_ZH[case.severity]}色预警案件逾期：{case.title_zh}",
             "title_en": f"Overdue {case.severity.value} case (reminder {step.slot + 1}): {case.title_en}",
             "case_id": case.id,
             "school_id": case.key.school_id,

@@ -84,10 +84,11 @@ class Matcher:
 
 
 def alert_labels(alert: Alert) -> dict[str, str]:
+    """What matchers compare with; a district-level alert's missing school is the empty string."""
     return {
         "rule_id": alert.rule_id,
-        "school_id": alert.school_id,
-        "district_id": alert.district_id,
+        "school_id": alert.school_id or "",
+        "district_id": alert.district_id or "",
         "subject_kind": alert.subject.kind.value,
         "subject_id": alert.subject.id,
         "severity": alert.severity.value,

@@ -20,12 +20,12 @@ from typing import Any
 import orjson
 from kafka import TopicPartition
 
+from contracts.envelope import ALERT_TYPE
 from qinglian import broker
 from qinglian.settings import Settings
 from qinglian.topics import alerts_topic
 from services.detectors.audit_replay.errors import ReplayRequestError
 from services.detectors.audit_replay.run import LiveAlerts
-from services.detectors.runtime.messages import ALERT_TYPE
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.replay import read_range
 

@@ -9,27 +9,30 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+# Severity, RiskArea and SubjectKind are the alerts contract's enums, generated from its schema;
+# rules import them from here with the rest of their vocabulary.
+from contracts.types import RiskArea, Severity, SubjectKind
+
+__all__ = [
+    "Comparison",
+    "Event",
+    "Finding",
+    "RiskArea",
+    "RuleKind",
+    "Severity",
+    "Subject",
+    "SubjectKind",
+    "Window",
+]
+
 Event = Mapping[str, Any]
 """A CloudEvents dict as it travels on Kafka: id, type, time, source, subject, schoolid, districtid, data."""
-
-
-class Severity(StrEnum):
-    RED = "red"
-    ORANGE = "orange"
-    YELLOW = "yellow"
 
 
 class RuleKind(StrEnum):
     SINGLE_EVENT = "single_event"
     WINDOWED = "windowed"
     JOIN = "join"
-
-
-class RiskArea(StrEnum):
-    CANTEEN = "canteen"
-    PROCUREMENT = "procurement"
-    ENROLLMENT = "enrollment"
-    FINANCE = "finance"
 
 
 class Comparison(StrEnum):
@@ -41,21 +44,6 @@ class Comparison(StrEnum):
     LE = "<="
     EQ = "=="
     NE = "!="
-
-
-class SubjectKind(StrEnum):
-    """The kinds the ``alerts`` contract allows."""
-
-    VENDOR = "vendor"
-    STUDENT = "student"
-    STAFF = "staff"
-    CONTRACT = "contract"
-    TENDER = "tender"
-    SCHOOL = "school"
-    CLASS = "class"
-    INVOICE = "invoice"
-    ITEM = "item"
-    ACCOUNT = "account"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """What the runtime writes to Kafka, as JSON bytes.
 
 - Alerts: CloudEvents of type ``cn.edu.qinglian.alerts.alert.v1`` whose id is
-  the alert's deterministic id, keyed by school id.
+  the alert's deterministic id, keyed by school id. A district-level alert (a
+  cross-school rule's finding with no school) has no ``schoolid`` attribute and
+  is keyed by its district id.
 - Dead letters: the ``qinglian.deadletter.v1`` record that ingest writes, with
   ``stage = "detect"``. Its id derives from the record's topic, partition and
   offset, so re-processing after a crash writes the same dead letter again
@@ -19,13 +21,12 @@ from typing import Any
 
 import orjson
 
-from contracts.envelope import new_event
+from contracts.envelope import new_alert_event
 from contracts.errors import ContractViolation
 from services.detectors.core.alerts import Alert
 from services.detectors.core.model import Event
 from services.detectors.runtime.records import Record, UnusableRecord, checked_event
 
-ALERT_TYPE = "cn.edu.qinglian.alerts.alert.v1"
 ALERT_SOURCE = "/qinglian/detectors"
 DEADLETTER_SCHEMA = "qinglian.deadletter.v1"
 DEADLETTER_STAGE = "detect"
@@ -33,16 +34,10 @@ DEADLETTER_SOURCE = "detectors"
 
 
 def alert_event(alert: Alert) -> dict[str, Any]:
-    """The alert as a CloudEvent; its ``time`` is the detection time."""
-    return new_event(
-        ALERT_TYPE,
-        ALERT_SOURCE,
-        alert.school_id,
-        alert.to_dict(),
-        time=datetime.fromisoformat(alert.detected_at),
-        subject=alert.alert_id,
-        event_id=alert.alert_id,
-        district_id=alert.district_id,
+    """The alert as a CloudEvent; its ``time`` is the detection time. Without a school the
+    event leaves ``schoolid`` out (the contract refuses null) and names only ``districtid``."""
+    return new_alert_event(
+        alert.to_dict(), source=ALERT_SOURCE, time=datetime.fromisoformat(alert.detected_at)
     )
 
 
@@ -81,7 +76,7 @@ def invalid_alert_record(document: Mapping[str, Any], problem: ContractViolation
         "at": at.isoformat(),
         "event_id": document["id"],
         "event_type": document["type"],
-        "school_id": document["schoolid"],
+        "school_id": document.get("schoolid"),
         "reasons": [{"path": v.path, "rule": v.rule, "message": v.message} for v in problem.violations],
         "payload": dict(document),
     }

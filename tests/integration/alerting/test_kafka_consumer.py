@@ -32,7 +32,8 @@ from services.alerting.adapters.sqlalchemy_uow import SqlAlchemyUnitOfWork
 from services.alerting.bootstrap import AlertingService, bootstrap
 from services.alerting.domain.alerts import Alert, Subject, SubjectKind
 from services.alerting.entrypoints.consumer import consume_alerts
-from services.alerting.testing import ManualClock, sample_alert
+from services.alerting.service_layer.unit_of_work import InboxQuery
+from services.alerting.testing import ManualClock, add_sample_users, sample_alert
 
 from .conftest import empty_alerting_tables
 
@@ -211,6 +212,41 @@ def test_alerts_from_the_topic_become_cases_once_and_bad_records_are_dead_letter
     ]
     assert letter["origin"]["topic"] == alerts_topic(kafka_settings)
     assert letter["payload"] == {"not": "an alert"} and letter["reasons"]
+    engine.dispose()
+
+
+def test_a_district_level_alert_from_the_topic_becomes_a_case_for_the_district_only(
+    kafka_settings: Settings,
+    migrated_postgresql_url: str,
+    run_consumer: Callable[[AlertingService], RunningConsumer],
+) -> None:
+    """A cross-school finding (R025: a tenderer that keeps losing across the district's schools)
+    travels without schoolid, keyed by its district, as the detectors publish it."""
+    empty_alerting_tables(migrated_postgresql_url)
+    service, engine = service_on(kafka_settings, migrated_postgresql_url)
+    users = add_sample_users(service)
+    run_consumer(service)
+    run = uuid.uuid4().hex[:8]
+    alert = sample_alert(
+        alert_id=f"al-it-{run}-000",
+        school_id=None,
+        rule_id="R025",
+        subject=Subject(SubjectKind.VENDOR, f"91500102MA5U{run[:4]}9"),
+    )
+    deadletters_before = end_offsets(kafka_settings, deadletter_topic(kafka_settings))
+    produce(kafka_settings, [("500102", encode_alert_event(alert))])
+    wait_until(
+        lambda: stored(engine, run) == (1, 1), "the district-level alert is stored as a case"
+    )
+
+    reader = service.for_another_thread()
+    (case,) = reader.inbox_for(users["inspector"], InboxQuery())
+    assert (case.key.school_id, case.district_id, case.routed_to_district) == (None, "500102", True)
+    assert [c.id for c in reader.inbox_for(users["auditor"], InboxQuery())] == [case.id]
+    assert reader.inbox_for(users["officer"], InboxQuery()) == []
+    assert reader.inbox_for(users["neighbour"], InboxQuery()) == []
+    letters = read_from(kafka_settings, deadletter_topic(kafka_settings), deadletters_before)
+    assert [letter for letter in letters if letter.get("event_id") == alert.alert_id] == []
     engine.dispose()
 
 

@@ -72,6 +72,32 @@ def test_a_school_officer_cannot_see_or_open_a_case_about_their_principal(
     assert "pn:" not in refused.text
 
 
+def test_a_district_level_case_shows_as_such_and_only_to_the_district(
+    client: TestClient, service: AlertingService, users: dict[str, User]
+) -> None:
+    vendor = Subject(SubjectKind.VENDOR, "91500102MA5U000009")
+    report = service.ingest(
+        [sample_alert(alert_id="across", school_id=None, rule_id="R025", subject=vendor)]
+    )
+    case_id = report.case_ids["across"]
+    log_in(client, "inspector")
+    row = re.search(
+        rf'<tr class="case-row" data-case-id="{case_id}">.*?</tr>',
+        client.get("/cases").text,
+        re.DOTALL,
+    )
+    assert row is not None and "<td>区县级</td>" in row[0]
+    page = client.get(f"/cases/{case_id}").text
+    assert "<dd>区县级</dd>" in page and "区县级预警：涉及多所学校，由区县办理" in page
+    assert "利益冲突" not in page, "it is not a conflict-of-interest case"
+    assert "<dd>District-level</dd>" in client.get(f"/cases/{case_id}?lang=en").text
+    assert "District-level" in client.get("/summary?lang=en").text
+    client.cookies.clear()
+    log_in(client, "officer")
+    assert case_id not in client.get("/cases").text
+    assert client.get(f"/cases/{case_id}").status_code == 404
+
+
 def test_the_case_page_offers_only_what_this_user_may_do_now(
     client: TestClient, cases: dict[str, str]
 ) -> None:

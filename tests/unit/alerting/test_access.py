@@ -21,6 +21,7 @@ NEIGHBOUR = User("u3", "neighbour", "赵", Role.SCHOOL_OFFICER, "500102", "50010
 AUDITOR = User("u4", "auditor", "周", Role.AUDITOR, "500102")
 ADMIN = User("u5", "admin", "管理员", Role.ADMINISTRATOR)
 OTHER_DISTRICT = User("u6", "elsewhere", "钱", Role.DISTRICT_INSPECTOR, "500103")
+OTHER_AUDITOR = User("u7", "auditor2", "吴", Role.AUDITOR, "500103")
 
 
 def school_case(deadlines: Deadlines, *, leader_role: str | None = None, **alert: object) -> Case:
@@ -63,9 +64,31 @@ def test_a_case_about_the_principal_is_invisible_to_the_school(
     assert (user.permitted_actions(case) != []) is (sees and user.acts_on_cases)
 
 
-def test_a_cross_school_case_is_for_the_district_only(deadlines: Deadlines) -> None:
-    case = school_case(deadlines, school_id=None)
-    assert INSPECTOR.sees(case) and not OFFICER.sees(case)
+@pytest.mark.parametrize(
+    ("user", "sees"),
+    [
+        (INSPECTOR, True),
+        (AUDITOR, True),
+        (ADMIN, True),
+        (OFFICER, False),
+        (NEIGHBOUR, False),
+        (OTHER_DISTRICT, False),
+        (OTHER_AUDITOR, False),
+    ],
+)
+def test_a_district_level_case_is_for_its_districts_inspectors_and_auditors_only(
+    user: User, sees: bool, deadlines: Deadlines
+) -> None:
+    """A vendor flagged across the district's schools (R025): no school, so no school officer."""
+    case = school_case(
+        deadlines,
+        school_id=None,
+        rule_id="R025",
+        subject=Subject(SubjectKind.VENDOR, "91500102MA5U000009"),
+    )
+    assert (case.key.school_id, case.district_id, case.routed_to_district) == (None, "500102", True)
+    assert user.sees(case) is sees
+    assert (user.permitted_actions(case) != []) is (sees and user.acts_on_cases)
 
 
 @pytest.mark.parametrize("state", list(CaseState))

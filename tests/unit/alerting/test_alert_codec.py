@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from services.alerting.adapters.alert_codec import decode_alert_event, encode_alert_event
-from services.alerting.domain.alerts import Severity, SubjectKind
+from services.alerting.domain.alerts import Severity, Subject, SubjectKind
 from services.alerting.errors import InvalidAlert
 from services.alerting.testing import sample_alert
 
@@ -37,6 +37,26 @@ def test_the_contracts_example_alert_decodes() -> None:
 def test_an_alert_survives_encoding_and_decoding() -> None:
     alert = sample_alert()
     assert decode_alert_event(encode_alert_event(alert)) == alert
+
+
+def test_a_district_level_alert_travels_without_schoolid() -> None:
+    alert = sample_alert(school_id=None, subject=Subject(SubjectKind.VENDOR, "91500102MA5U000009"))
+    event = orjson.loads(encode_alert_event(alert))
+    assert "schoolid" not in event and event["districtid"] == "500102"
+    assert decode_alert_event(orjson.dumps(event)) == alert
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"), [("schoolid", "500102002"), ("districtid", "500103")]
+)
+def test_an_envelope_scoped_differently_from_its_data_is_refused(
+    attribute: str, value: str
+) -> None:
+    event = example()
+    event[attribute] = value
+    with pytest.raises(InvalidAlert) as refused:
+        decode_alert_event(orjson.dumps(event))
+    assert [(r["path"], r["rule"]) for r in refused.value.reasons] == [(attribute, "scope")]
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ from services.alerting.adapters.alert_codec import encode_alert_event
 from services.alerting.adapters.alert_consumer import AlertConsumer, ConsumerTuning
 from services.alerting.adapters.deadletter import REDACTED
 from services.alerting.bootstrap import AlertingService
-from services.alerting.domain.alerts import Alert
+from services.alerting.domain.alerts import Alert, Subject, SubjectKind
 from services.alerting.errors import DatabaseUnavailable
 from services.alerting.service_layer.unit_of_work import InboxQuery
-from services.alerting.testing import ManualClock, sample_alert
+from services.alerting.testing import ManualClock, add_sample_users, sample_alert
 
 TOPIC = "qinglian.alerts"
 
@@ -213,6 +213,25 @@ def test_an_alert_the_service_cannot_take_is_dead_lettered_alone(
     assert letter["origin"]["offset"] == 1 and letter["reasons"][0]["rule"] == "processing"
     assert stored_alert_ids(service) == {fine.alert_id}
     assert log[-1] == ("commit", {0: 3})
+
+
+def test_a_district_level_alert_opens_a_case_without_a_school_for_the_district(
+    service: AlertingService, clock: ManualClock
+) -> None:
+    log: list[tuple[str, Any]] = []
+    users = add_sample_users(service)
+    alert = sample_alert(
+        school_id=None, rule_id="R025", subject=Subject(SubjectKind.VENDOR, "91500102MA5U000009")
+    )
+    district_keyed = Record(TOPIC, 0, 1, b"500102", encode_alert_event(alert))
+    source = FakeSource(log, [district_keyed])
+    result = consumer(source, RecordingSink(log), FlakyStore(service, log), clock).process_batch()
+    assert (result.stored, result.invalid) == (1, 0)
+    (case,) = service.inbox_for(users["inspector"], InboxQuery())
+    assert (case.key.school_id, case.district_id, case.routed_to_district) == (None, "500102", True)
+    assert [c.id for c in service.inbox_for(users["auditor"], InboxQuery())] == [case.id]
+    assert service.inbox_for(users["officer"], InboxQuery()) == []
+    assert service.inbox_for(users["neighbour"], InboxQuery()) == []
 
 
 def test_a_redelivered_batch_is_harmless(service: AlertingService, clock: ManualClock) -> None:

@@ -81,6 +81,12 @@ def test_dingtalk_and_wecom_get_markdown_in_their_documented_shapes() -> None:
     }
 
 
+def test_a_district_level_case_names_no_school() -> None:
+    text = markdown_text(notification(school_id=None), CONTEXT)
+    assert "- 学校 / School：区县级 / district-level" in text
+    assert "- 区县 / District：500102" in text
+
+
 def test_a_long_wecom_message_is_cut_to_4096_bytes() -> None:
     body = wecom_body(notification(title_zh="很长" * 2000), CONTEXT)
     content = body["markdown"]["content"]

@@ -86,6 +86,19 @@ def test_a_silence_applies_only_between_its_start_and_end() -> None:
     assert not window.silences(sample_alert(school_id="500102002"), NOW), "every matcher must match"
 
 
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("school_id=~5001.*", False),
+        ("school_id!~5001.*", True),
+        ("school_id=", True),
+        ("district_id=500102", True),
+    ],
+)
+def test_matchers_on_a_district_level_alert_see_no_school(text: str, matches: bool) -> None:
+    assert Matcher.parse(text).matches(alert_labels(sample_alert(school_id=None))) is matches
+
+
 def test_the_first_matching_active_silence_is_the_one_recorded() -> None:
     others = silence("rule_id=C7")
     catching = silence("subject_kind=vendor")

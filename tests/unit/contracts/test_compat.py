@@ -15,7 +15,7 @@ import pytest
 from contracts.catalogue import load_catalogue
 from contracts.compat import check_backward_compatible, check_catalogue
 from contracts.errors import IncompatibleSchemaChange
-from contracts.naming import COMMON_SCHEMA_ID, SCHEMA_DIR
+from contracts.naming import COMMON_SCHEMA_ID, ENVELOPE_SCHEMA_ID, SCHEMA_DIR
 from contracts.published import PUBLISHED_DIR, lock, published_incompatibilities
 
 INSPECTION_ID = "https://contracts.qinglian.edu.cn/canteen/inbound_inspection.v1.schema.json"
@@ -129,6 +129,32 @@ def test_compatible_change_is_accepted(change: Callable[[Schema], None]) -> None
     new = published()
     change(new)
     assert check_backward_compatible(published(), new) == []
+
+
+def school_required_everywhere(envelope: Schema) -> Schema:
+    """The envelope as published before district-level alerts: schoolid required, no alternative."""
+    older = copy.deepcopy(envelope)
+    del older["anyOf"]
+    older["required"].append("schoolid")
+    return older
+
+
+def test_letting_district_level_alerts_omit_schoolid_widens_the_envelope() -> None:
+    envelope = published(ENVELOPE_SCHEMA_ID)
+    assert check_backward_compatible(school_required_everywhere(envelope), envelope) == []
+
+
+def test_requiring_schoolid_of_every_event_again_is_reported() -> None:
+    envelope = published(ENVELOPE_SCHEMA_ID)
+    assert ("schoolid", "required_added") in kinds(envelope, school_required_everywhere(envelope))
+
+
+def test_a_root_alternative_does_not_hide_a_newly_required_property() -> None:
+    new = published()
+    new["required"].append("vehicle_plate")
+    new["properties"]["vehicle_plate"] = {"type": "string"}
+    new["anyOf"] = [{"required": ["warehouse_id"]}, {"required": ["order_id"]}]
+    assert ("vehicle_plate", "required_added") in kinds(published(), new)
 
 
 def test_a_narrowed_shared_pattern_is_reported() -> None:

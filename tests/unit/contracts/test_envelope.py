@@ -7,13 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from contracts.envelope import new_event
+from contracts.envelope import new_alert_event, new_event
 from contracts.errors import ContractError, UnknownEventType
 from contracts.registry import validate
 from tests.unit.contracts.support import example
 
 CST = timezone(timedelta(hours=8))
 MEAL_SERVICE = "cn.edu.qinglian.canteen.meal_service.v1"
+ALERT = "cn.edu.qinglian.alerts.alert.v1"
 
 
 def build(**overrides: object) -> dict:
@@ -39,6 +40,24 @@ def test_defaults_to_a_random_uuid_and_omits_absent_optional_attributes() -> Non
     assert first["id"] != second["id"]
     assert "subject" not in first and "districtid" not in first
     validate(first)
+
+
+def test_an_alert_events_envelope_comes_from_its_data() -> None:
+    alert = example(ALERT)
+    event = new_alert_event(
+        alert["data"], source=alert["source"], time=datetime.fromisoformat(alert["time"])
+    )
+    assert event == alert
+
+
+def test_a_district_level_alert_has_no_schoolid_attribute() -> None:
+    alert = example(ALERT)
+    alert["data"]["school_id"] = None
+    event = new_alert_event(
+        alert["data"], source=alert["source"], time=datetime.fromisoformat(alert["time"])
+    )
+    assert "schoolid" not in event and event["districtid"] == "500102"
+    validate(event)
 
 
 def test_keeps_the_offset_of_the_given_time() -> None:

@@ -13,6 +13,7 @@ from tests.unit.contracts.support import example
 
 INSPECTION = "cn.edu.qinglian.canteen.inbound_inspection.v1"
 MEAL_SERVICE = "cn.edu.qinglian.canteen.meal_service.v1"
+ALERT = "cn.edu.qinglian.alerts.alert.v1"
 
 
 def violations_of(event: dict[str, Any]) -> list[Violation]:
@@ -74,6 +75,29 @@ class TestEnvelope:
         with pytest.raises(UnknownEventType) as caught:
             validate(event)
         assert caught.value.violations[0].path == "type"
+
+    @pytest.mark.parametrize("domain", ["canteen", "procurement", "enrollment", "finance"])
+    def test_a_raw_event_needs_its_school_even_with_a_district(self, domain: str) -> None:
+        event_type = next(info.type for info in event_types() if info.domain == domain)
+        event = example(event_type)
+        del event["schoolid"]
+        event["districtid"] = "500102"
+        assert violations_of(event) == [
+            Violation("schoolid", "required", "缺少必填字段 / missing required field 'schoolid'")
+        ]
+
+    def test_a_district_level_alert_has_a_district_and_no_school(self) -> None:
+        event = example(ALERT)
+        del event["schoolid"]
+        event["data"]["school_id"] = None
+        validate(event)
+        del event["districtid"]
+        assert rules_at(event) == {("schoolid", "required")}
+
+    def test_an_alert_school_may_be_left_out_but_not_null(self) -> None:
+        event = example(ALERT)
+        event["schoolid"] = None
+        assert rules_at(event) == {("schoolid", "type")}
 
     def test_dataschema_must_match_the_type(self) -> None:
         event = example(INSPECTION)

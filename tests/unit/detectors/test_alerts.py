@@ -5,10 +5,18 @@ from decimal import Decimal
 
 import pytest
 
+from contracts import types
 from services.detectors.core.alerts import alert_id, build_alert, decimal_string
 from services.detectors.core.config import build_rule_set
 from services.detectors.core.eventtime import day_window, parse_time, period_window, term_window
-from services.detectors.core.model import Comparison, Finding, Subject, SubjectKind
+from services.detectors.core.model import (
+    Comparison,
+    Finding,
+    RiskArea,
+    Severity,
+    Subject,
+    SubjectKind,
+)
 from services.detectors.rules.procurement.p3_split_purchases import RULE as P3
 from services.detectors.testing import DETECTED_AT
 
@@ -56,6 +64,10 @@ def test_built_alert_carries_configuration_and_detection_time():
     assert alert.rules_config_hash == rule_set.config_hash
     assert alert.detected_at == "2030-01-01T00:00:00+08:00"
     assert alert.to_dict()["window"] == {"start": "2026-05-10T00:00:00+08:00", "end": "2026-05-11T00:00:00+08:00"}
+
+
+def test_rules_speak_the_alert_contracts_enums():
+    assert (Severity, RiskArea, SubjectKind) == (types.Severity, types.RiskArea, types.SubjectKind)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from services.detectors.core.alerts import Alert, build_alert
 from services.detectors.core.config import RuleSet, build_rule_set
 from services.detectors.core.eventtime import CHINA_TZ, day_window, event_time, local_date
 from services.detectors.core.findings import finding, origin, stored_finding
@@ -201,3 +202,20 @@ def standard_mix(schools: int, days: int, *, first_day: int = 0) -> list[dict[st
 
 def encoded(event: dict[str, Any]) -> bytes:
     return orjson.dumps(event)
+
+
+def district_level_alert(district: str | None = "500102") -> Alert:
+    """TG's alert about a vendor working across schools: a finding with no school, only a district,
+    as the cross-school population rules (R025, R038, R048) produce."""
+    rule_set = fixture_rule_set()
+    found = Finding(
+        school_id=None,
+        district_id=district,
+        subject=Subject(SubjectKind.VENDOR, "91500102MA5U000009"),
+        measured_value=Decimal(12),
+        threshold=Decimal(5),
+        comparison=Comparison.GT,
+        evidence_event_ids=("ev-registration-500102000001-9", "ev-registration-500102000002-9"),
+        event_time=BASE,
+    )
+    return build_alert(rule_set.get("TG"), found, rules_config_hash=rule_set.config_hash, detected_at=BASE + timedelta(seconds=1))

@@ -18,7 +18,13 @@ from services.detectors.runtime.messages import (
 )
 from services.detectors.runtime.processor import SchoolDetector
 from services.detectors.runtime.records import Record, UnusableRecord
-from tests.unit.detectors_runtime.fixture_rules import encoded, fixture_rule_set, payment, registration
+from tests.unit.detectors_runtime.fixture_rules import (
+    district_level_alert,
+    encoded,
+    fixture_rule_set,
+    payment,
+    registration,
+)
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
 
@@ -34,6 +40,15 @@ def test_alert_event_is_a_valid_alert_cloudevent_whose_id_is_the_alert_id() -> N
     assert document["id"] == document["data"]["alert_id"] == raised.alert.alert_id
     assert document["type"] == "cn.edu.qinglian.alerts.alert.v1"
     assert alert_key(raised.alert) == b"500102000001"
+
+
+def test_a_district_level_alert_is_a_valid_cloudevent_without_schoolid_keyed_by_its_district() -> None:
+    alert = district_level_alert()
+    document = alert_event(alert)
+    validate(document)
+    assert "schoolid" not in document and document["districtid"] == "500102"
+    assert (document["data"]["school_id"], document["data"]["district_id"]) == (None, "500102")
+    assert alert_key(alert) == b"500102"
 
 
 def test_deadletter_record_has_ingests_shape_and_an_id_fixed_by_the_records_position() -> None:

@@ -218,7 +218,10 @@ def create_router() -> APIRouter:
             summary=figures,
             tables=[
                 ("by_risk_area", [(t(a), n) for a, n in figures.by_risk_area.most_common()]),
-                ("by_school", [(s or "—", n) for s, n in figures.by_school.most_common()]),
+                (
+                    "by_school",
+                    [(s or t("district_level"), n) for s, n in figures.by_school.most_common()],
+                ),
                 ("by_rule", figures.by_rule.most_common()),
                 ("by_state", [(t(s), n) for s, n in figures.by_state.most_common()]),
             ],

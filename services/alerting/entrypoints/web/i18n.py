@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 
 from services.alerting.domain.access import Role
-from services.alerting.domain.alerts import RiskArea, Severity
+from services.alerting.domain.alerts import SEVERITY_ZH, RiskArea, Severity
 from services.alerting.domain.workflow import Action, CaseState, Resolution
 
 
@@ -47,6 +47,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("下一页", "Next"),
     "case": ("案件", "Case"),
     "routed": ("利益冲突，已提级至区县办理", "Conflict of interest: handled by the district"),
+    "district_level": ("区县级", "District-level"),
+    "district_level_case": (
+        "区县级预警：涉及多所学校，由区县办理",
+        "District-level alert: it concerns no single school and is handled by the district",
+    ),
     "linked_case": ("关联案件", "Linked case"),
     "subject": ("涉及对象", "Subject"),
     "evidence": ("证据", "Evidence"),
@@ -165,7 +170,7 @@ def translator(language: Language) -> Callable[[object], str]:
         if isinstance(item, Action):
             return ACTION_EN[item] if english else item.label_zh
         if isinstance(item, Severity):
-            return SEVERITY_EN[item] if english else item.label_zh
+            return SEVERITY_EN[item] if english else SEVERITY_ZH[item]
         if isinstance(item, Role):
             return ROLE_EN[item] if english else item.label_zh
         if isinstance(item, RiskArea):
