@@ -85,6 +85,7 @@ class PushServer:
             "QINGLIAN_INGEST_METRICS_PORT": str(free_port()),
             "QINGLIAN_LOG_LEVEL": "warning",
         }
+        subprocess.run([sys.executable, "-m", "qinglian", "db", "upgrade"], env=env, check=True, capture_output=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "qinglian", "ingest", "serve", "--sources", str(sources), "--port", str(self.port)],
             env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "ingest.log", "wb"),  # noqa: SIM115

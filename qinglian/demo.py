@@ -1,9 +1,15 @@
 """The demo: the whole pipeline on a simulated district, started by one command.
 
-Local stack → case-database migrations and demo accounts → push API, pull
+Local stack → database migrations and demo accounts → push API, pull
 connectors, detector workers, alerting service (console) → the simulator feeding
 a district in compressed time. Every service runs as its own `qinglian` process,
 exactly as in production; this module only starts, watches and stops them.
+
+The district's systems are played by the simulator, each on its own ingest path
+(deploy/ingest/connectors.yaml): canteen purchase orders in a 前置库 (a SQLite
+file), attendance sheets behind a REST API (served here, from a thread, out of
+the folder the simulator writes), meal-fee exports in a drop folder, procurement
+as OCDS releases; everything else is pushed.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +41,9 @@ DEMO_USERS = (
 PUSH_SOURCE = "district-simulator"
 PUSH_KEY = "simulator"
 SECRET_VARIABLE = "QL_DEMO_PUSH_SECRET"
+REST_TOKEN_VARIABLE = "QL_DEMO_REST_TOKEN"
 DEPLOYED_CONNECTORS = Path("deploy/ingest/connectors.yaml")
-DROP_POLL_SECONDS = 2.0
+PULL_POLL_SECONDS = 2.0
 Report = Callable[[str], None]
 
 
@@ -65,6 +73,18 @@ class DemoPaths:
         return self.home / "drop"
 
     @property
+    def ocds(self) -> Path:
+        return self.home / "ocds"
+
+    @property
+    def rest_source(self) -> Path:
+        return self.home / "rest-source"
+
+    @property
+    def staging(self) -> Path:
+        return self.home / "qianzhiku.db"
+
+    @property
     def secret(self) -> Path:
         return self.home / "push-secret"
 
@@ -88,7 +108,28 @@ def demo_database_url(settings: Settings) -> str:
     return settings.database_url
 
 
-def _prepare(paths: DemoPaths) -> tuple[str, str]:
+def _reset_sources(paths: DemoPaths) -> None:
+    """Empty sources: what an earlier demo left there may be of another district."""
+    for folder in (paths.drop, paths.ocds, paths.rest_source):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    paths.staging.unlink(missing_ok=True)
+
+
+@contextmanager
+def _rest_source(paths: DemoPaths, token: str) -> Iterator[str]:
+    """The school system's REST API, answering from the records the simulator adds to its folder; yields its URL."""
+    from services.ingest.connectors.writers.rest_source import (
+        RestSourceStore,
+        create_source_app,
+        serving,
+    )
+
+    with serving(create_source_app(RestSourceStore(folder=paths.rest_source), token=token)) as base_url:
+        yield base_url
+
+
+def _prepare(paths: DemoPaths, rest_url: str) -> tuple[str, str]:
     paths.home.mkdir(parents=True, exist_ok=True)
     for path in (paths.secret, paths.password):
         if not path.exists():
@@ -101,30 +142,34 @@ def _prepare(paths: DemoPaths) -> tuple[str, str]:
         f"    keys: [{{id: {PUSH_KEY}, secret_env: {SECRET_VARIABLE}}}]\n"
         '    event_types: ["cn.edu.qinglian.*"]\n    school_ids: ["*"]\n'
     )
-    _write_connectors(paths)
+    write_connectors(paths, rest_url)
     return paths.secret.read_text(), paths.password.read_text()
 
 
-def _write_connectors(paths: DemoPaths) -> None:
-    """The deployed file-drop connectors, reading the demo's own drop folder every few seconds.
-
-    The folder starts empty: exports left by an earlier demo may be of another district.
-    """
+def write_connectors(paths: DemoPaths, rest_url: str) -> None:
+    """The deployed connectors, one of each kind, pointed at the demo's sources and polling every few seconds."""
     deployed = project_root() / DEPLOYED_CONNECTORS
     try:
         document = yaml.safe_load(deployed.read_text(encoding="utf-8"))
     except OSError as exc:
         raise StackError(f"演示需要连接器文件 / the demo needs {deployed}: {exc.strerror}") from exc
-    drops = [entry for entry in document["connectors"] if entry["kind"] == "file_drop"]
-    for entry in drops:
-        entry.update(folder=str(paths.drop), poll_interval_seconds=DROP_POLL_SECONDS)
-        for file in entry["files"]:
-            file["district_id"] = {"value": DEMO_DISTRICT}  # the simulator's district, as pushed events carry it
-    shutil.rmtree(paths.drop, ignore_errors=True)
-    paths.drop.mkdir(parents=True)
+    district = {"value": DEMO_DISTRICT}  # the simulator's district, as pushed events carry it
+    for entry in document["connectors"]:
+        entry["poll_interval_seconds"] = PULL_POLL_SECONDS
+        kind = entry["kind"]
+        if kind == "file_drop":
+            entry["folder"] = str(paths.drop)
+        elif kind == "staging_db":
+            entry["url"] = f"sqlite:///{paths.staging}"
+        elif kind == "rest_api":
+            entry.update(base_url=rest_url, token_env=REST_TOKEN_VARIABLE)
+        else:
+            entry.update(folder=str(paths.ocds), district_id=DEMO_DISTRICT)
+        for mapping in entry.get("files", []) + entry.get("tables", []) + entry.get("resources", []):
+            mapping["district_id"] = district
     paths.connectors.write_text(
-        f"# 演示拉取连接器 / demo pull connectors: {DEPLOYED_CONNECTORS}'s file drops, fed by the simulator\n"
-        + yaml.safe_dump({"connectors": drops}, allow_unicode=True, sort_keys=False),
+        f"# 演示拉取连接器 / demo pull connectors: {DEPLOYED_CONNECTORS}, fed by the simulator\n"
+        + yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
 
@@ -176,7 +221,8 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
             ("simulate", "--schools", str(plan.schools), "--days", str(plan.days), "--seed", str(plan.seed),
              "--push", f"http://{host}:{settings.ingest_port}", "--source-id", PUSH_SOURCE, "--key-id", PUSH_KEY,
              "--secret-file", str(paths.secret), "--compress-time", str(plan.seconds_per_day),
-             "--connectors", str(paths.connectors), "--out", str(paths.simulation), "--no-progress"),
+             "--connectors", str(paths.connectors), "--rest-source", str(paths.rest_source),
+             "--out", str(paths.simulation), "--no-progress"),
         ),
     ]
 
@@ -222,7 +268,10 @@ def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, passwor
         f"   控制台 console   {host}:{settings.alerting_port}/  登录 login: inspector / {password}"
         f"  (auditor / {password} 只读 read-only)\n"
         f"   推送接口 push API {host}:{settings.ingest_port}/docs\n"
-        f"   投递目录 drop     {paths.drop} (食堂缴费导出 canteen meal-fee exports, 每 {DROP_POLL_SECONDS:g} 秒拉取 pulled every {DROP_POLL_SECONDS:g} s)\n"
+        f"   拉取来源 pulled   每 {PULL_POLL_SECONDS:g} 秒 every {PULL_POLL_SECONDS:g} s: "
+        "前置库 staging DB (采购订单 canteen purchase orders), REST (考勤 attendance), "
+        "投递目录 drop folder (食堂缴费 meal-fee exports), OCDS (采购 procurement)\n"
+        f"                     {paths.staging}, {paths.rest_source}, {paths.drop}, {paths.ocds}\n"
         f"   指标 metrics      {metrics}\n"
         "   停止 stop         Ctrl-C (the stack keeps running: ./run qinglian stack down)"
     )
@@ -232,14 +281,30 @@ def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, repo
     paths = DemoPaths(settings.state_path / "demo")
     report("① 启动本地栈 / starting the local stack (Kafka KRaft + PostgreSQL)")
     control.up(settings, report=lambda message: report(f"   {message}"))
-    push_secret, password = _prepare(paths)
-    environment = {
-        **os.environ,
-        "QINGLIAN_DATABASE_URL": demo_database_url(settings),
-        SECRET_VARIABLE: push_secret,
-    }
-    report("② 迁移案件库、创建演示账号 / migrating the case database, creating demo accounts")
-    _migrate_and_seed_accounts(environment, password)
+    _reset_sources(paths)
+    rest_token = secrets.token_urlsafe(18)
+    with _rest_source(paths, rest_token) as rest_url:
+        push_secret, password = _prepare(paths, rest_url)
+        environment = {
+            **os.environ,
+            "QINGLIAN_DATABASE_URL": demo_database_url(settings),
+            SECRET_VARIABLE: push_secret,
+            REST_TOKEN_VARIABLE: rest_token,
+        }
+        report("② 迁移数据库、创建演示账号 / migrating the database, creating demo accounts")
+        _migrate_and_seed_accounts(environment, password)
+        _run_services(settings, plan, paths, environment, password, duration, report)
+
+
+def _run_services(
+    settings: Settings,
+    plan: DemoPlan,
+    paths: DemoPaths,
+    environment: dict[str, str],
+    password: str,
+    duration: float | None,
+    report: Report,
+) -> None:
     with supervised(paths.logs, report) as supervisor:
         report(f"③ 启动服务 / starting the services (logs in {paths.logs})")
         for spec in _services(settings, plan, paths):

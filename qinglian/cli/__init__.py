@@ -13,13 +13,14 @@ from typing import Annotated
 
 import typer
 
+from contracts.cli import contracts_app
 from qinglian import __version__
 from qinglian.cli.context import CliState
+from qinglian.cli.db import db_app
 from qinglian.cli.demo import demo
 from qinglian.cli.stack import stack_app
 from qinglian.errors import QinglianError
-from contracts.cli import contracts_app
-from services.alerting.entrypoints.cli import alerting_app, audit_app, db_app
+from services.alerting.entrypoints.cli import alerting_app, audit_app
 from services.detectors.audit_replay.cli import replay
 from services.detectors.entrypoints.cli import detectors_app, evaluate, rules_app
 from services.ingest.entrypoints.cli import dlq_app, ingest_app

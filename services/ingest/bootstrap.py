@@ -13,6 +13,7 @@ from qinglian.logging import configure_logging
 from qinglian.metrics import new_registry, serve_metrics
 from qinglian.settings import Settings
 from qinglian.topics import deadletter_topic
+from services.ingest.adapters import migrator
 from services.ingest.adapters.deadletter_reader import KafkaDeadLetterReader
 from services.ingest.adapters.dedup_store import SqlDedupStore
 from services.ingest.adapters.kafka_publisher import KafkaPublisher
@@ -26,9 +27,9 @@ SERVICE = "ingest"
 
 
 def dedup_store(settings: Settings) -> SqlDedupStore:
-    store = SqlDedupStore(sa.create_engine(settings.database_url, pool_pre_ping=True))
-    store.create_schema()
-    return store
+    """The dedup store on the project's database; MigrationError unless `qinglian db upgrade` created its table."""
+    migrator.require_head(settings.database_url)
+    return SqlDedupStore(sa.create_engine(settings.database_url, pool_pre_ping=True))
 
 
 def publisher(settings: Settings, options: PushOptions) -> KafkaPublisher:

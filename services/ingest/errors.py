@@ -11,7 +11,8 @@
         │   ├── UnparseableBody     400: not JSON / NDJSON, or empty
         │   └── AuthenticationFailed 401: unknown source, bad or no signature, stale timestamp
         ├── DeadLetterNotFound      `qinglian dlq show/redrive` with an unknown id
-        └── RedriveRefused          the fixed event is still invalid, or was already re-sent
+        ├── RedriveRefused          the fixed event is still invalid, or was already re-sent
+        └── MigrationError          the ingest tables are missing, behind or unlike the migrations
 
 Per-event problems are not exceptions: they are results (``rejected`` with reasons)
 and dead-letter records.
@@ -63,4 +64,8 @@ class DeadLetterNotFound(IngestError):
 
 
 class RedriveRefused(IngestError):
+    pass
+
+
+class MigrationError(IngestError):
     pass

@@ -1,4 +1,4 @@
-"""`qinglian alerting …`, `qinglian db …` and `qinglian audit …`: the alerting service's commands.
+"""`qinglian alerting …` and `qinglian audit …`: the alerting service's commands.
 
 Heavy modules (SQLAlchemy, Alembic, Kafka) are imported inside the commands, so
 `qinglian --help` stays fast.
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from services.alerting.bootstrap import AlertingService
 
 alerting_app = typer.Typer(help="处置 / Alerting: cases, workflow, console.", no_args_is_help=True)
-db_app = typer.Typer(help="数据库 / Case database migrations.", no_args_is_help=True)
 audit_app = typer.Typer(
     help="审计 / Audit: verify tamper-evident histories, export and check audit bundles.",
     no_args_is_help=True,
@@ -68,36 +67,6 @@ def _alerting(
             policy=load_policy(policy, timezone=settings.timezone) if policy else None,
             leaders=load_leaders_file(leaders) if leaders else None,
         )
-
-
-@db_app.command("upgrade")
-def db_upgrade(
-    ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="目标版本 / Target revision.")] = "head",
-) -> None:
-    """升级数据库结构 / Apply the migrations up to REVISION (default: head)."""
-    from services.alerting.adapters import migrator
-
-    url = ctx.obj.settings.database_url
-    migrator.upgrade(url, revision)
-    typer.echo(f"数据库已升级 / database at {migrator.current(url) or 'base'}")
-
-
-@db_app.command("check")
-def db_check(ctx: typer.Context) -> None:
-    """检查模型与迁移一致 / Fail unless the database is at head and the models match the migrations."""
-    from services.alerting.adapters import migrator
-
-    migrator.check(ctx.obj.settings.database_url)
-    typer.echo("模型与迁移一致 / models and migrations match")
-
-
-@db_app.command("current")
-def db_current(ctx: typer.Context) -> None:
-    """当前版本 / Show the database's migration revision."""
-    from services.alerting.adapters import migrator
-
-    typer.echo(migrator.current(ctx.obj.settings.database_url) or "base (no migrations applied)")
 
 
 @audit_app.command("verify")

@@ -4,6 +4,8 @@ Ids are written only after Kafka acknowledged the event. A crash between the
 acknowledgement and this write lets a re-send be published once more: delivery is
 at-least-once and downstream consumers deduplicate by event id. Two concurrent
 requests carrying the same new id can likewise both publish it.
+
+The table is created by the ingest migrations (`qinglian db upgrade`).
 """
 
 from __future__ import annotations
@@ -40,14 +42,6 @@ class SqlDedupStore:
             )
         self._engine = engine
         self._insert = _INSERTS[engine.dialect.name]
-
-    def create_schema(self) -> None:
-        try:
-            metadata.create_all(self._engine, checkfirst=True)
-        except SQLAlchemyError as exc:
-            raise StorageUnavailable(
-                f"去重表无法创建 / cannot create the dedup table: {exc.__class__.__name__}"
-            ) from exc
 
     def seen(self, source_id: str, event_ids: Collection[str]) -> set[str]:
         if not event_ids:

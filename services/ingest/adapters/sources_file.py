@@ -11,8 +11,13 @@ sources:
         secret: "only-for-local-testing"  # or inline
     event_types: ["cn.edu.qinglian.finance.*"]
     school_ids: ["*"]                     # shell-style patterns
+  - id: fuling-xueji                      # only pulled (a connector reads it): no keys,
+    push: false                           # and the push API refuses it
+    event_types: ["cn.edu.qinglian.enrollment.*"]
+    school_ids: ["*"]
 ```
 
+A source pushes unless it says ``push: false``; one that pushes needs a key.
 Secrets are read from the environment so the file can be committed; the variable
 must not start with ``QINGLIAN_``, a prefix reserved for settings.
 """
@@ -70,15 +75,21 @@ def _source(entry: object, number: int, environ: Mapping[str, str]) -> SourceSys
         raise SourceDefinitionError(f"source #{number} must be a mapping")
     source_id = str(entry.get("id") or "")
     label = f"source '{source_id}'" if source_id else f"source #{number}"
-    keys = entry.get("keys")
+    may_push = entry.get("push", True)
+    if not isinstance(may_push, bool):
+        raise SourceDefinitionError(f"{label}: 'push' must be true or false")
+    keys = entry.get("keys", [] if not may_push else None)
     if not isinstance(keys, list):
-        raise SourceDefinitionError(f"{label} needs a 'keys' list")
+        raise SourceDefinitionError(
+            f"{label} needs a 'keys' list to push; set push: false for a source that is only pulled"
+        )
     return SourceSystem(
         source_id=source_id,
         name=str(entry.get("name", "")),
         keys=tuple(_key(key, label, environ) for key in keys),
         event_types=_patterns(entry, "event_types", label),
         school_ids=_patterns(entry, "school_ids", label),
+        may_push=may_push,
     )
 
 

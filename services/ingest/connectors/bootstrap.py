@@ -25,6 +25,7 @@ from qinglian.errors import InfrastructureError
 from qinglian.metrics import new_registry, serve_metrics
 from qinglian.settings import Settings
 from services.ingest import bootstrap as ingest_bootstrap
+from services.ingest.adapters import migrator
 from services.ingest.adapters.metrics import IngestMetrics
 from services.ingest.config import PushOptions
 from services.ingest.connectors.adapters.checkpoints import SqlCheckpointStore
@@ -73,15 +74,15 @@ def select(specs: Sequence[ConnectorSpec], only: str | None) -> list[ConnectorSp
 
 @contextmanager
 def pull_session(settings: Settings, registry: CollectorRegistry) -> Iterator[PullDeps]:
+    dedup = ingest_bootstrap.dedup_store(settings)  # first: it checks the tables are migrated
     kafka = ingest_bootstrap.publisher(settings, PushOptions())
     engine = sa.create_engine(settings.database_url, pool_pre_ping=True)
     try:
         checkpoints = SqlCheckpointStore(engine)
-        checkpoints.create_schema()
         ingestion = Ingestion.from_settings(
             settings,
             publisher=kafka,
-            dedup_store=ingest_bootstrap.dedup_store(settings),
+            dedup_store=dedup,
             metrics=IngestMetrics(registry),
         )
         yield PullDeps(ingestion, checkpoints, ConnectorMetrics(registry), clock=lambda: datetime.now(UTC))
@@ -151,10 +152,10 @@ def run_until_stopped(deps: PullDeps, connectors: Sequence[BaseConnector]) -> No
 
 def status(settings: Settings, connectors_file: Path | None) -> list[StatusLine]:
     configured = [spec.common.connector_id for spec in load_connectors(connectors_file)] if connectors_file else []
+    migrator.require_head(settings.database_url)
     engine = sa.create_engine(settings.database_url, pool_pre_ping=True)
     try:
         store = SqlCheckpointStore(engine)
-        store.create_schema()
         return status_lines(store.saved(), configured, datetime.now(UTC), ZoneInfo(settings.timezone))
     finally:
         engine.dispose()

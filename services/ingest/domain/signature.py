@@ -79,6 +79,10 @@ def authenticate(
     source = registry.get(source_id)
     if source is None:
         raise AuthenticationFailed(f"未登记的来源 / source '{source_id[:80]}' is not registered")
+    if not source.may_push:
+        raise AuthenticationFailed(
+            f"来源只允许拉取 / source '{source_id}' is registered as pull-only (push: false) and may not push"
+        )
     timestamp = headers.get(TIMESTAMP_HEADER)
     sent = headers.get(SIGNATURE_HEADER)
     if not timestamp or not sent:

@@ -1,9 +1,12 @@
 """Registered source systems: who may push, with which keys, for which event types and schools.
 
-A source has at most two active signing keys so a secret can be rotated without
-downtime: add the new key, move the sender over, remove the old key. Event types
-and school ids are shell-style patterns (``cn.edu.qinglian.finance.*``, ``*``), so a
-district finance platform can be registered for every school at once.
+A source that pushes has one or two active signing keys, so a secret can be
+rotated without downtime: add the new key, move the sender over, remove the old
+key. A source that is only pulled (``may_push=False``: a pull connector, or a
+system registered for its permissions alone) signs nothing and needs no key; the
+push API refuses it. Event types and school ids are shell-style patterns
+(``cn.edu.qinglian.finance.*``, ``*``), so a district finance platform can be
+registered for every school at once.
 """
 
 from __future__ import annotations
@@ -35,14 +38,20 @@ class SourceSystem:
     event_types: tuple[str, ...]
     school_ids: tuple[str, ...]
     name: str = ""
+    may_push: bool = True
 
     def __post_init__(self) -> None:
         if not self.source_id:
             raise SourceDefinitionError("a source needs a non-empty id")
-        if not 1 <= len(self.keys) <= MAX_ACTIVE_KEYS:
+        if len(self.keys) > MAX_ACTIVE_KEYS:
             raise SourceDefinitionError(
                 f"source '{self.source_id}' has {len(self.keys)} keys; "
-                f"it needs 1 or {MAX_ACTIVE_KEYS} (rotation)"
+                f"at most {MAX_ACTIVE_KEYS} are active at once (rotation)"
+            )
+        if self.may_push and not self.keys:
+            raise SourceDefinitionError(
+                f"source '{self.source_id}' pushes, so it needs 1 or {MAX_ACTIVE_KEYS} signing keys; "
+                "add a key, or set push: false for a source that is only pulled"
             )
         if len({key.key_id for key in self.keys}) != len(self.keys):
             raise SourceDefinitionError(f"source '{self.source_id}' has two keys with the same id")

@@ -1,4 +1,4 @@
-"""`qinglian simulate`: run the district simulator and send its output to files, the push API, drop folders.
+"""`qinglian simulate`: run the district simulator and send its output to files, the push API, the pull sources.
 
 Only typer and the scenario's defaults are imported here, so registering the
 command costs the `qinglian` CLI nothing; the simulator loads when it runs.
@@ -57,8 +57,16 @@ def simulate(
     connectors: Annotated[
         Path | None,
         typer.Option(
-            help="连接器文件 / Connectors file: events its file_drop connectors read become daily "
-            "exports (one per school and day) in their folders; the rest go to --push / --out."
+            help="连接器文件 / Connectors file: events of the types its connectors read go to their sources "
+            "(drop-folder exports, staging-database rows, REST records, OCDS releases); the rest go to "
+            "--push / --out."
+        ),
+    ] = None,
+    rest_source: Annotated[
+        Path | None,
+        typer.Option(
+            help="REST 源目录 / Folder keeping the records of the connectors file's rest_api connectors, one "
+            "JSON-lines file per resource (`qinglian demo` serves it at their base_url)."
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="进度条 / Show a progress bar on stderr.")] = True,
@@ -75,7 +83,7 @@ def simulate(
         pseudonym_key=_pseudonym_key(ctx),
     )
     folder = out or (None if push else DEFAULT_OUT)
-    outputs = Outputs(folder, push, source_id, key_id, secret_file, compress_time, connectors)
+    outputs = Outputs(folder, push, source_id, key_id, secret_file, compress_time, connectors, rest_source)
     manifest = simulate_to(scenario, outputs, progress=progress)
     anomalies = sum(manifest.anomalies_by_rule.values())
     where = f" → {folder}" if folder else ""

@@ -22,9 +22,9 @@ from services.ingest.simulator.manifest import Manifest, ManifestCounter
 from services.ingest.simulator.scenario import Scenario
 from services.ingest.simulator.simulation import Simulation
 from services.ingest.simulator.sinks.base import Sink, TeeSink, run
-from services.ingest.simulator.sinks.drop import FileDropSink, drop_routes
 from services.ingest.simulator.sinks.files import FileSink
 from services.ingest.simulator.sinks.paced import PacedSink
+from services.ingest.simulator.sinks.pulled import PulledSink, pull_routes
 from services.ingest.simulator.sinks.push import PushSink
 
 
@@ -38,7 +38,9 @@ class Outputs:
     seconds_per_day: float | None = None
     """Wall-clock pace for live demos; None sends as fast as the sinks take it."""
     connectors_file: Path | None = None
-    """Events of the types its file-drop connectors read go to their folders as daily exports."""
+    """Events of the types its connectors read go to those connectors' sources; the rest are pushed or filed."""
+    rest_source: Path | None = None
+    """Where the records of the connectors file's REST connectors are kept (served by the demo)."""
 
 
 def simulate_to(scenario: Scenario, outputs: Outputs, *, progress: bool) -> Manifest:
@@ -70,7 +72,7 @@ def _sinks(outputs: Outputs) -> Sink:
         sinks.append(FileSink(outputs.folder, events=not outputs.push_url))
     sink = sinks[0] if len(sinks) == 1 else TeeSink(*sinks)
     if outputs.connectors_file is not None:
-        sink = FileDropSink(sink, drop_routes(load_connectors(outputs.connectors_file)))
+        sink = PulledSink(sink, pull_routes(load_connectors(outputs.connectors_file), rest_source=outputs.rest_source))
     return sink
 
 

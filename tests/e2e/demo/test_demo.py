@@ -1,7 +1,9 @@
 """`qinglian demo --duration 60`: the whole pipeline on a simulated district, end to end.
 
-Meal-fee payments reach the pipeline the way schools deliver them, as CSV exports
-in a drop folder read by the pull connector; everything else through the push API.
+Events reach the pipeline the ways schools deliver them: canteen purchase orders
+through a staging database, attendance through a REST API, meal-fee payments as
+CSV exports in a drop folder, procurement as OCDS releases, each read by its pull
+connector; everything else through the push API.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian.settings import Settings
@@ -33,22 +36,22 @@ def console_answers(url: str) -> bool:
         return False
 
 
-def pulled_records(metrics_url: str) -> float:
-    """Records the pull connectors stored (accepted), from their /metrics; 0 while it does not answer."""
+def pulled_records(metrics_url: str) -> dict[str, float]:
+    """Records each pull connector stored (accepted), from their /metrics; empty while it does not answer."""
     try:
         with urllib.request.urlopen(metrics_url, timeout=2) as response:
             text = response.read().decode()
     except OSError:
-        return 0.0
-    return sum(
-        sample.value
+        return {}
+    return {
+        sample.labels["connector"]: sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == "qinglian_ingest_connector_records_total" and sample.labels.get("result") == "accepted"
-    )
+    }
 
 
-def test_demo_brings_alerts_into_cases_the_console_answers_and_exports_are_pulled(kafka_settings: Settings) -> None:
+def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_pulls(kafka_settings: Settings) -> None:
     pull_metrics = free_port()
     with temporary_database(kafka_settings, prefix="qinglian_demo") as database_url:
         environment = {
@@ -58,14 +61,14 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_exports_are_pulle
             "QINGLIAN_INGEST_PULL_METRICS_PORT": str(pull_metrics),
         }
         console_seen, demo_done = threading.Event(), threading.Event()
-        pulled: list[float] = [0.0]
+        pulled: dict[str, float] = {}
 
         def watch() -> None:
             """The console and the connector's counter, while the demo runs (its services stop with it)."""
             while not demo_done.is_set():
                 if console_answers(f"http://127.0.0.1:{kafka_settings.alerting_port}/login"):
                     console_seen.set()
-                pulled[0] = max(pulled[0], pulled_records(f"http://127.0.0.1:{pull_metrics}/metrics"))
+                pulled.update(pulled_records(f"http://127.0.0.1:{pull_metrics}/metrics"))
                 time.sleep(1)
 
         watcher = threading.Thread(target=watch, daemon=True)
@@ -80,7 +83,11 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_exports_are_pulle
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
         assert "inspector /" in demo.stdout, "the demo prints the console login"
         assert console_seen.is_set(), "the console never answered during the demo"
-        assert pulled[0] > 0, "no meal-fee export was pulled from the drop folder:\n" + demo.stdout[-2000:]
+        demo_connectors = yaml.safe_load((kafka_settings.state_path / "demo" / "connectors.yaml").read_text(encoding="utf-8"))
+        kinds = {entry["id"]: entry["kind"] for entry in demo_connectors["connectors"]}
+        assert sorted(kinds.values()) == ["file_drop", "ocds", "rest_api", "staging_db"]
+        idle = [f"{kinds[name]} ({name})" for name in kinds if pulled.get(name, 0) == 0]
+        assert not idle, f"connectors that pulled nothing: {idle}\n" + demo.stdout[-2000:]
 
         engine = sa.create_engine(database_url)
         try:

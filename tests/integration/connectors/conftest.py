@@ -21,7 +21,7 @@ from services.ingest.connectors.adapters.checkpoints import SqlCheckpointStore
 from services.ingest.connectors.adapters.metrics import ConnectorMetrics
 from services.ingest.connectors.service_layer.pull import PullDeps
 from services.ingest.service_layer.ingestion import Ingestion
-from tests.integration.ingest.conftest import TopicTail
+from tests.integration.ingest.conftest import TopicTail, ingest_tables  # noqa: F401 - autouse: the migrated tables
 
 RAW_CANTEEN = "qinglian.raw.canteen"
 RAW_PROCUREMENT = "qinglian.raw.procurement"
@@ -37,9 +37,7 @@ def qinglian_engine(postgres_database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def checkpoint_store(qinglian_engine: Engine) -> SqlCheckpointStore:
-    store = SqlCheckpointStore(qinglian_engine)
-    store.create_schema()
-    return store
+    return SqlCheckpointStore(qinglian_engine)
 
 
 @pytest.fixture
@@ -47,7 +45,6 @@ def live(kafka_settings: Settings, qinglian_engine: Engine, checkpoint_store: Sq
     """The pull use case on the real adapters: Kafka (acks=all), SQL dedup store and checkpoint table."""
     publisher = KafkaPublisher.from_settings(kafka_settings, client_id="test-connectors", timeout_seconds=10)
     dedup = SqlDedupStore(qinglian_engine)
-    dedup.create_schema()
     registry = new_registry()
     ingestion = Ingestion.from_settings(
         kafka_settings, publisher=publisher, dedup_store=dedup, metrics=IngestMetrics(registry)

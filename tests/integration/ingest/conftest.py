@@ -16,6 +16,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from qinglian import broker
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
+from services.ingest.adapters import migrator
 from services.ingest.adapters.dedup_store import SqlDedupStore
 from services.ingest.adapters.kafka_publisher import KafkaPublisher
 from services.ingest.adapters.metrics import IngestMetrics
@@ -71,12 +72,16 @@ def open_tail(kafka_settings: Settings) -> Iterator[Callable[[str], TopicTail]]:
         each.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ingest_tables(postgres_database_url: str) -> None:
+    """The ingest tables in the session's database, made as in production: by `qinglian db upgrade`'s migrations."""
+    migrator.upgrade(postgres_database_url)
+
+
 @pytest.fixture(scope="session")
 def dedup_store(postgres_database_url: str) -> Iterator[SqlDedupStore]:
     engine = sa.create_engine(postgres_database_url)
-    store = SqlDedupStore(engine)
-    store.create_schema()
-    yield store
+    yield SqlDedupStore(engine)
     engine.dispose()
 
 

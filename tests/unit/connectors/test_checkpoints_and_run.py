@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from services.ingest.adapters import migrator
 from services.ingest.connectors.adapters.checkpoints import SqlCheckpointStore
 from services.ingest.connectors.bootstrap import (
     build_connector,
@@ -29,9 +30,9 @@ SAVED_AT = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path: Path) -> SqlCheckpointStore:
-    built = SqlCheckpointStore(sa.create_engine(f"sqlite:///{tmp_path / 'qinglian.db'}"))
-    built.create_schema()
-    return built
+    url = f"sqlite:///{tmp_path / 'qinglian.db'}"
+    migrator.upgrade(url)
+    return SqlCheckpointStore(sa.create_engine(url))
 
 
 def test_checkpoints_are_saved_replaced_and_come_back_aware(store: SqlCheckpointStore) -> None:

@@ -13,6 +13,7 @@ from services.ingest.connectors.domain.ocds import EVENT_TYPES
 from services.ingest.connectors.domain.paging import CursorPaging, PagePaging
 from services.ingest.connectors.domain.spec import (
     FolderSpec,
+    Kind,
     OcdsSpec,
     RestSpec,
     StagingSpec,
@@ -42,6 +43,19 @@ def test_the_example_file_configures_every_kind() -> None:
     assert event_types(drop) == (MEAL_FEE_TYPE,)
     assert event_types(ocds) == EVENT_TYPES
     assert staging.common.source_system(event_types(staging)).school_ids == ("500102*",)
+
+
+def test_null_keep_is_read_as_the_example_writes_it_unquoted() -> None:
+    """YAML reads the key of `meal: {column: meal, null: keep}` as None, not as the string "null"."""
+    _, rest, *_ = load_connectors(EXAMPLE, EXAMPLE_ENVIRONMENT)
+    assert isinstance(rest, RestSpec)
+    rules = dict(rest.resources[0].mapping.fields)
+    assert rules[("meal",)].keep_null and not rules[("kind",)].keep_null
+
+
+def test_the_deployed_file_has_one_connector_of_each_kind_and_loads_without_secrets() -> None:
+    deployed = EXAMPLE.parents[3] / "deploy" / "ingest" / "connectors.yaml"
+    assert sorted(spec.kind for spec in load_connectors(deployed, {})) == sorted(Kind)
 
 
 def test_secrets_are_not_shown() -> None:

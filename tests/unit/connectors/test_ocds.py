@@ -81,6 +81,27 @@ def test_event_ids_follow_content_so_only_changed_records_are_new() -> None:
     assert [kind for kind in EVENT_TYPES if before[kind] != after[kind]] == ["cn.edu.qinglian.procurement.contract.v1"]
 
 
+def of_kinds(*kinds: str) -> list[dict[str, Any]]:
+    return [event for event in examples() if event["type"].split(".")[4] in kinds]
+
+
+def test_a_direct_award_without_a_tender_keeps_its_school_and_tender_id_and_yields_no_tender() -> None:
+    sent = of_kinds("award", "contract", "payment")
+    release = json.loads(json.dumps(compiled_release(sent)))
+    read = release_events(release, CONTEXT)
+    assert sorted(event["type"] for event in read) == sorted(event["type"] for event in sent)
+    for event in sent:
+        mapped = by_type(read)[event["type"]]
+        assert (mapped["data"], mapped["schoolid"]) == (event["data"], event["schoolid"])
+
+
+def test_payments_published_before_their_contract_yield_no_contract_event() -> None:
+    sent = of_kinds("tender", "award", "payment")
+    read = release_events(json.loads(json.dumps(compiled_release(sent))), CONTEXT)
+    assert sorted(event["type"] for event in read) == sorted(event["type"] for event in sent)
+    assert all(registry.validate(event) is None for event in read)
+
+
 def test_a_publisher_lacking_a_qinglian_field_gets_the_event_rejected_at_that_field() -> None:
     release = compiled_release(examples())
     del release["planning"]["budget"]["fundSource"]

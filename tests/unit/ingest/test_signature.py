@@ -15,6 +15,7 @@ from services.ingest.domain.signature import (
     signature,
     signing_headers,
 )
+from services.ingest.domain.sources import SourceRegistry, SourceSystem
 from services.ingest.errors import AuthenticationFailed
 from tests.unit.ingest.support import NEW_KEY, NOW, OLD_KEY, SigningKey, registry_of
 
@@ -62,6 +63,13 @@ class TestRefusals:
         headers = signing_headers("fuling-finance", NEW_KEY, BODY, NOW)
         del headers[SOURCE_HEADER]
         assert SOURCE_HEADER in self.refusal(headers)
+
+    def test_a_pull_only_source_may_not_push_even_with_a_key(self) -> None:
+        pull_only = SourceSystem("xueji", (NEW_KEY,), ("*",), ("*",), may_push=False)
+        headers = signing_headers("xueji", NEW_KEY, BODY, NOW)
+        with pytest.raises(AuthenticationFailed, match="pull-only") as caught:
+            authenticate(SourceRegistry.of([pull_only]), headers, BODY, now=NOW, window=WINDOW)
+        assert caught.value.status_code == 401
 
     def test_unknown_source(self) -> None:
         assert "not registered" in self.refusal(signing_headers("someone-else", NEW_KEY, BODY, NOW))

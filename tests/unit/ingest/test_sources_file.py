@@ -102,6 +102,28 @@ def test_inconsistent_files_are_refused(
         load_sources(write(tmp_path, "sources.yaml", text), environ)
 
 
+def test_a_pull_only_source_needs_no_key_and_may_not_push(tmp_path: Path) -> None:
+    text = (
+        "sources: [{id: xueji, push: false, event_types: ['cn.edu.qinglian.enrollment.*'],"
+        " school_ids: ['*']}]"
+    )
+    source = load_sources(write(tmp_path, "sources.yaml", text), {}).get("xueji")
+    assert source is not None
+    assert (source.may_push, source.keys) == (False, ())
+
+
+@pytest.mark.parametrize(
+    "keys", ["", "keys: [], ", "push: true, "], ids=["no keys", "empty keys", "push: true"]
+)
+def test_a_source_that_pushes_without_a_key_is_a_one_line_error(tmp_path: Path, keys: str) -> None:
+    text = f"sources: [{{id: finance, {keys}event_types: ['*'], school_ids: ['*']}}]"
+    with pytest.raises(SourcesFileError) as refused:
+        load_sources(write(tmp_path, "sources.yaml", text), {})
+    message = str(refused.value)
+    assert "source 'finance'" in message and "push: false" in message
+    assert "\n" not in message
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SourcesFileError, match="cannot read"):
         load_sources(tmp_path / "nope.yaml", {})
@@ -111,4 +133,13 @@ def test_the_shipped_example_file_loads() -> None:
     example = Path(__file__).resolve().parents[3] / "services" / "ingest" / "sources.example.yaml"
     environ = {"FULING_FINANCE_KEY": "a", "FULING_CANTEEN_KEY_OLD": "b", "FULING_CANTEEN_KEY": "c"}
     registry = load_sources(example, environ)
-    assert sorted(registry.sources) == ["fuling-canteen", "fuling-finance"]
+    assert sorted(registry.sources) == ["fuling-canteen", "fuling-finance", "fuling-xueji"]
+
+
+def test_the_deployed_sources_file_loads_with_its_pull_only_source_keyless() -> None:
+    deployed = Path(__file__).resolve().parents[3] / "deploy" / "ingest" / "sources.yaml"
+    environ = {"FULING_FINANCE_KEY": "a", "FULING_CANTEEN_KEY_OLD": "b", "FULING_CANTEEN_KEY": "c"}
+    registry = load_sources(deployed, environ)
+    assert {source.source_id for source in registry.sources.values() if not source.keys} == {
+        source.source_id for source in registry.sources.values() if not source.may_push
+    } != set()

@@ -1,4 +1,4 @@
-"""FileDropSink: meal-fee payments become the canteen clerk's daily CSV exports, read back by the real connector parser."""
+"""The drop route: meal-fee payments become the canteen clerk's daily CSV exports, read back by the real connector parser."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from services.ingest.connectors.sources.tabular import TabularFormat
 from services.ingest.simulator.emissions import GroundTruth, SimulatedEvent
 from services.ingest.simulator.errors import SinkError
 from services.ingest.simulator.sinks.base import run
-from services.ingest.simulator.sinks.drop import FileDropSink, drop_routes
+from services.ingest.simulator.sinks.pulled import PulledSink, pull_routes
 from tests.unit.simulator.conftest import Output
 from tests.unit.simulator.test_sinks import START, RecordingSink, counter, event
 
@@ -29,8 +29,9 @@ MEAL_FEE = "cn.edu.qinglian.canteen.meal_fee_payment.v1"
 def connectors_file(
     folder: Path, drop: Path, edit: Callable[[dict[str, Any]], object] = lambda file: None
 ) -> Path:
-    """The deployed canteen drop connector, pointed at ``drop``; ``edit`` changes its file entry."""
+    """The deployed canteen drop connector alone, pointed at ``drop``; ``edit`` changes its file entry."""
     document = yaml.safe_load(DEPLOYED_CONNECTORS.read_text(encoding="utf-8"))
+    document["connectors"] = [entry for entry in document["connectors"] if entry["kind"] == "file_drop"]
     for entry in document["connectors"]:
         entry["folder"] = str(drop)
         entry["files"][0]["district_id"] = {"value": "500102"}
@@ -78,7 +79,7 @@ def test_meal_fee_payments_become_one_export_per_school_and_day_the_connector_re
         key=lambda simulated: simulated.time,
     )
     rest = RecordingSink()
-    run(emissions, FileDropSink(rest, drop_routes([spec])), counter())
+    run(emissions, PulledSink(rest, pull_routes([spec])), counter())
 
     assert rest.events == [e["id"] for e in sorted(others, key=_time) if e["type"] != MEAL_FEE]
     days = {(e["schoolid"], e["time"][:10].replace("-", "")) for e in payments}
@@ -108,7 +109,7 @@ def test_the_ground_truth_names_the_ids_the_connector_gives_the_exported_events(
     rest = EvidenceRecordingSink()
     run(
         [SimulatedEvent(_time(payment), payment), truth],
-        FileDropSink(rest, drop_routes([spec])),
+        PulledSink(rest, pull_routes([spec])),
         counter(),
     )
 
@@ -122,7 +123,7 @@ def test_an_export_is_written_once_its_school_day_is_over(
     canteen_drop: tuple[FolderSpec, Path],
 ) -> None:
     spec, drop = canteen_drop
-    sink = FileDropSink(RecordingSink(), drop_routes([spec]))
+    sink = PulledSink(RecordingSink(), pull_routes([spec]))
     payment = {
         "id": "MF-1",
         "type": MEAL_FEE,
@@ -153,7 +154,7 @@ def test_a_file_pattern_without_a_key_is_refused_because_its_ids_would_change_wi
 ) -> None:
     keyless = connectors_file(tmp_path, tmp_path / "drop", lambda file: file.pop("key"))
     with pytest.raises(SinkError, match="without 'key'"):
-        drop_routes(load_connectors(keyless))
+        pull_routes(load_connectors(keyless))
 
 
 def test_a_pattern_the_simulator_cannot_name_files_for_is_refused(tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ def test_a_pattern_the_simulator_cannot_name_files_for_is_refused(tmp_path: Path
     )
     specs = load_connectors(unnameable)
     with pytest.raises(SinkError, match="meal_fee_\\?\\?.csv"):
-        drop_routes(specs)
+        pull_routes(specs)
 
 
 def _time(event: dict[str, Any]) -> datetime:

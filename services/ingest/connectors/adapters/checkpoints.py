@@ -3,10 +3,9 @@
 One row per (connector, stream). Dropped files are streams too (``file:<sha256>``),
 so a file's content hash is remembered and the file is never processed twice.
 
-The table is defined here with its own ``MetaData`` and created with
-``create_schema()`` (``create_all``) for now; it is meant to join the project's
-Alembic migrations as is (same columns, same names) once ingest has a migration
-environment. Times are stored in UTC and always come back aware.
+The table is defined here and created by the ingest migrations
+(``services/ingest/adapters/migrations``, `qinglian db upgrade`). Times are stored
+in UTC and always come back aware.
 """
 
 from __future__ import annotations
@@ -45,10 +44,6 @@ class SqlCheckpointStore:
             raise ValueError(f"the checkpoint store supports PostgreSQL and SQLite, not {engine.dialect.name}")
         self._engine = engine
         self._insert = _INSERTS[engine.dialect.name]
-
-    def create_schema(self) -> None:
-        with _translated("creating the table"):
-            metadata.create_all(self._engine, checkfirst=True)
 
     def load(self, connector_id: str) -> dict[str, Checkpoint]:
         query = sa.select(connector_checkpoints).where(connector_checkpoints.c.connector_id == connector_id)

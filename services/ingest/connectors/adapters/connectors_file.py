@@ -306,7 +306,8 @@ def _rule(entry: _Entry, name: str, common: Common, *, default_convert: str) -> 
         raise entry.fail(name, "give a column name, {column: ..., convert: ...} or {value: ...}")
     if "value" in raw:
         return FieldRule(constant=raw["value"])
-    null = raw.get("null", "omit")
+    # YAML reads an unquoted `null:` key as None, which is how the example files write it.
+    null = raw.get("null", raw.get(None, "omit"))
     if null not in ("omit", "keep"):
         raise entry.fail(name, "null must be omit or keep")
     try:

@@ -60,6 +60,10 @@ EVENT_TYPES = tuple(f"{PROCUREMENT}{kind}.v1" for kind in KINDS)
 SCHOOL_ID_SCHEME = "CN-EDU-SCHOOL"
 ORG_ID_SCHEME = "CN-USCC"
 ACCEPTANCE_MILESTONE = "acceptance"
+METHOD_ONLY_TENDER = frozenset(
+    {"id", "classification", "mainProcurementCategory", "procurementMethod", "procurementMethodDetails", "items"}
+)
+IMPLEMENTATION_ONLY_CONTRACT = frozenset({"id", "implementation", "amendments"})
 
 Json = Mapping[str, Any]
 
@@ -137,7 +141,8 @@ class _Reader:
         return [self.event("plan", str(data["plan_id"]), _compact(data), data["planned_at"], self.ocid)]
 
     def tender_events(self) -> list[dict[str, Any]]:
-        if not self.tender:
+        # A tender section that only names the procurement method and items (a direct award) is not a tender.
+        if set(self.tender) <= METHOD_ONLY_TENDER:
             return []
         period = _object(self.tender, "tenderPeriod")
         data = {
@@ -235,8 +240,10 @@ class _Reader:
         }
         compacted = _compact(data, nullable=("award_id", "published_at"))
         implementation = _object(contract, "implementation")
+        # An entry that only carries payments, acceptances or amendments (published before the contract) is no contract.
+        signed = not set(contract) <= IMPLEMENTATION_ONLY_CONTRACT
         return [
-            self.event("contract", str(contract_id), compacted, data["signed_at"], contract_id),
+            *([self.event("contract", str(contract_id), compacted, data["signed_at"], contract_id)] if signed else []),
             *(self.amendment(contract_id, amendment) for amendment in _list(contract, "amendments")),
             *(
                 self.acceptance(contract_id, milestone)

@@ -8,14 +8,10 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.ingest.connectors.domain.mapping import RecordMapping
+from services.ingest.connectors.domain.mapping import RecordMapping, event_id
 from services.ingest.connectors.domain.ocds import EVENT_TYPES
 from services.ingest.connectors.domain.paging import Paging
-from services.ingest.domain.sources import SigningKey, SourceSystem
-
-# Pull connectors sign nothing, but SourceSystem (shared with the push API) requires a key.
-# The connector's SourceSystem is never put in the push API's registry, so this key opens nothing.
-_UNUSED_PULL_KEY = SigningKey("pull", b"pull-connectors-do-not-sign")
+from services.ingest.domain.sources import SourceSystem
 
 
 class Kind(StrEnum):
@@ -39,10 +35,11 @@ class Common:
         """The identity the ingest use case checks permissions and dedups against."""
         return SourceSystem(
             source_id=self.connector_id,
-            keys=(_UNUSED_PULL_KEY,),
+            keys=(),
             event_types=event_types,
             school_ids=self.school_ids,
             name=self.name,
+            may_push=False,
         )
 
 
@@ -57,6 +54,10 @@ class TableSpec:
     @property
     def stream(self) -> str:
         return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    def record_id(self, connector_id: str, row: Mapping[str, object]) -> str:
+        """The id of the event read from ``row``: the same row (key and version) always gives the same id."""
+        return event_id(connector_id, self.stream, *self.mapping.record_key(row))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,10 @@ class ResourceSpec:
     page_size: int = 100
     params: Mapping[str, str] = field(default_factory=dict)
 
+    def record_id(self, connector_id: str, item: Mapping[str, object]) -> str:
+        """The id of the event read from ``item``: the same item (key and version) always gives the same id."""
+        return event_id(connector_id, self.name, *self.mapping.record_key(item))
+
 
 @dataclass(frozen=True, slots=True)
 class RestSpec:
@@ -104,6 +109,10 @@ class FileSpec:
     encoding: str = "utf-8-sig"  # CSV only; many school exports are gb18030
     delimiter: str = ","
     sheet: str | None = None  # XLSX only; default: the first sheet
+
+    def record_id(self, connector_id: str, row: Mapping[str, object]) -> str:
+        """The id of the event read from ``row`` when the mapping names a key (else see sources.tabular)."""
+        return event_id(connector_id, self.mapping.event_type, *self.mapping.record_key(row))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,14 +26,19 @@ from services.ingest.connectors.sources.folder import (
 
 
 def ocds_connector(spec: OcdsSpec, **callbacks: Any) -> FolderConnector:
-    context = OcdsContext(
+    file_format = OcdsFormat(ocds_context(spec), spec.patterns)
+    return FolderConnector(spec.common, event_types(spec), spec.folder, file_format, **callbacks)
+
+
+def ocds_context(spec: OcdsSpec) -> OcdsContext:
+    """What the connector reads releases with: its id, event source, zone and school table."""
+    return OcdsContext(
         connector_id=spec.common.connector_id,
         event_source=spec.common.event_source,
         zone=spec.common.zone,
         buyer_schools=spec.buyer_schools,
         district_id=spec.district_id,
     )
-    return FolderConnector(spec.common, event_types(spec), spec.folder, OcdsFormat(context, spec.patterns), **callbacks)
 
 
 class OcdsFormat:

@@ -20,7 +20,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from services.ingest.connectors.domain.checkpoint import Batch, Checkpoint
-from services.ingest.connectors.domain.mapping import event_id, to_event
+from services.ingest.connectors.domain.mapping import to_event
 from services.ingest.connectors.domain.spec import ResourceSpec, RestSpec, event_types
 from services.ingest.connectors.errors import SourceRefused, SourceUnavailable
 from services.ingest.connectors.service_layer.ports import CheckpointStore
@@ -88,7 +88,7 @@ class RestApiConnector(BaseConnector):
             position = following
 
     def _event(self, resource: ResourceSpec, item: Mapping[str, Any]) -> dict[str, Any]:
-        identity = event_id(self.connector_id, resource.name, *resource.mapping.record_key(item))
+        identity = resource.record_id(self.connector_id, item)
         return to_event(resource.mapping, item, source=self.common.event_source, event_id=identity)
 
     def _items(self, resource: ResourceSpec, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from services.ingest.connectors.domain.checkpoint import Batch, Checkpoint, Watermark
-from services.ingest.connectors.domain.mapping import event_id, to_event
+from services.ingest.connectors.domain.mapping import to_event
 from services.ingest.connectors.domain.spec import StagingSpec, TableSpec, event_types
 from services.ingest.connectors.errors import SourceRefused, SourceUnavailable
 from services.ingest.connectors.service_layer.ports import CheckpointStore
@@ -87,7 +87,7 @@ class StagingDatabaseConnector(BaseConnector):
                     spec.mapping,
                     row,
                     source=self.common.event_source,
-                    event_id=event_id(self.connector_id, spec.stream, *spec.mapping.record_key(row)),
+                    event_id=spec.record_id(self.connector_id, row),
                 )
                 for row in rows
             ]

@@ -58,9 +58,7 @@ class TabularFormat:
     def _event(self, spec: FileSpec, row: dict[str, Any], content_hash: str, number: int) -> dict[str, Any]:
         mapping = spec.mapping
         identity = (
-            event_id(self.connector_id, mapping.event_type, *mapping.record_key(row))
-            if mapping.key
-            else event_id(self.connector_id, content_hash, number)
+            spec.record_id(self.connector_id, row) if mapping.key else event_id(self.connector_id, content_hash, number)
         )
         return to_event(mapping, row, source=self.event_source, event_id=identity)
 

@@ -103,8 +103,9 @@ class _Builder:
             "tag": ["compiled"],
             "initiationType": "tender",
         }
-        if self.buyer is not None:
-            release["buyer"] = self.buyer
+        if self.buyer is None:
+            self.school_as_buyer()
+        release["buyer"] = self.buyer
         _optional(
             release,
             parties=list(self.parties.values()) or None,
@@ -129,6 +130,16 @@ class _Builder:
         if role not in party["roles"]:
             party["roles"].append(role)
         return {"id": org["id"], "name": org["name"]}
+
+    def school_as_buyer(self) -> None:
+        """Without a tender (a direct award, a plan) the events name no buyer org: the school itself is the buyer."""
+        buyer_id = f"{SCHOOL_ID_SCHEME}-{self.school_id}"
+        self.buyer = {"id": buyer_id}
+        self.parties[buyer_id] = {
+            "id": buyer_id,
+            "roles": ["buyer"],
+            "additionalIdentifiers": [{"scheme": SCHOOL_ID_SCHEME, "id": self.school_id}],
+        }
 
     def set_buyer(self, org: Mapping[str, Any]) -> None:
         self.buyer = self.ref(org, "buyer")
@@ -186,6 +197,7 @@ class _Builder:
         _optional(self.tender, singleSourceApprovalId=data.get("single_source_approval_id"))
 
     def add_bid(self, data: Mapping[str, Any]) -> None:
+        self.tender.setdefault("id", data["tender_id"])
         bid: dict[str, Any] = {
             "id": data["bid_id"],
             "date": data["submitted_at"],
@@ -210,6 +222,7 @@ class _Builder:
         self.bids.append(bid)
 
     def add_award(self, data: Mapping[str, Any]) -> None:
+        self.tender.setdefault("id", data["tender_id"])
         self.awards.append(
             {
                 "id": data["award_id"],

@@ -8,6 +8,10 @@ Cursor pages follow insertion order; numbered pages are sorted by the version
 field (then insertion), filtered ``version >= updated_since``. With a token, every
 request needs ``Authorization: Bearer <token>``. ``fail_next`` makes the next
 answers fail (503, 500…), to exercise a connector's retries.
+
+The records are kept in memory, or in a folder (one JSON-lines file per resource
+path) so that one process can add records while another serves them: the
+simulator writes, the demo's REST source answers. Only complete lines are served.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import orjson
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -31,20 +37,35 @@ from services.ingest.connectors.domain.spec import ResourceSpec
 class RestSourceStore:
     """The records behind the API, per resource path; safe to fill while the server runs."""
 
-    def __init__(self, version_field: str = "updated_at") -> None:
+    def __init__(self, version_field: str = "updated_at", *, folder: Path | None = None) -> None:
+        """With a ``folder``, records live in its files and other stores on the same folder see them."""
         self.version_field = version_field
+        self.folder = folder
         self._records: dict[str, list[dict[str, Any]]] = {}
+        self._read_up_to: dict[str, int] = {}  # path → bytes of its file already in _records
         self._failures: list[int] = []
         self._lock = threading.Lock()
         self.requests: list[dict[str, str]] = []
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, path: str, records: Iterable[Mapping[str, Any]]) -> None:
+        added = [_jsonable(dict(record)) for record in records]
         with self._lock:
-            self._records.setdefault(path, []).extend(_jsonable(dict(record)) for record in records)
+            if self.folder is None:
+                self._records.setdefault(path, []).extend(added)
+                return
+            lines = b"".join(orjson.dumps(record) + b"\n" for record in added)
+            with self._file(path).open("ab") as file:
+                file.write(lines)  # one write: a reader sees whole lines or none of them
 
     def add_events(self, resource: ResourceSpec, events: Iterable[Mapping[str, Any]], *, version: str) -> None:
         """Records mapped back from events (the inverse of the resource's mapping), stamped ``version``."""
-        self.add(resource.path, ({**to_record(resource.mapping, e), self.version_field: version} for e in events))
+        self.add(resource.path, (self.record(resource, event, version=version) for event in events))
+
+    def record(self, resource: ResourceSpec, event: Mapping[str, Any], *, version: str) -> dict[str, Any]:
+        """The record served for ``event``, stamped ``version``, as a client reads it from the JSON answer."""
+        return _jsonable({**to_record(resource.mapping, event), self.version_field: version})
 
     def fail_next(self, *statuses: int) -> None:
         with self._lock:
@@ -55,7 +76,7 @@ class RestSourceStore:
             self.requests.append({"path": path, **query})
             if self._failures:
                 return self._failures.pop(0), {"error": "injected failure"}
-            records = list(self._records.get(path, []))
+            records = list(self._stored(path))
         if "page" in query:
             return 200, self._numbered(records, query)
         offset, limit = int(query.get("cursor", 0)), int(query.get("limit", 100))
@@ -63,6 +84,23 @@ class RestSourceStore:
         # A full page points past itself; a partial page is the end, read again on the next pass.
         following = str(offset + len(page)) if page and len(page) == limit else None
         return 200, {"items": page, "next_cursor": following}
+
+    def _stored(self, path: str) -> list[dict[str, Any]]:
+        """The path's records, with the complete lines appended to its file since the last call."""
+        records = self._records.setdefault(path, [])
+        if self.folder is None or not self._file(path).exists():
+            return records
+        with self._file(path).open("rb") as file:
+            file.seek(self._read_up_to.get(path, 0))
+            appended = file.read()
+        complete = appended[: appended.rfind(b"\n") + 1]
+        records.extend(orjson.loads(line) for line in complete.splitlines())
+        self._read_up_to[path] = self._read_up_to.get(path, 0) + len(complete)
+        return records
+
+    def _file(self, path: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{path.strip('/').replace('/', '__') or 'root'}.jsonl"
 
     def _numbered(self, records: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
         page, size = int(query["page"]), int(query.get("page_size", 100))

@@ -28,6 +28,11 @@ COLUMN_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
 }
 
 
+def staging_row(spec: TableSpec, event: Mapping[str, Any], *, updated_at: datetime) -> dict[str, Any]:
+    """The row a school system writes for an event (the inverse of the table's mapping), stamped ``updated_at``."""
+    return {**to_record(spec.mapping, event), spec.updated_at: updated_at}
+
+
 class StagingWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -63,8 +68,7 @@ class StagingWriter:
 
     def write(self, spec: TableSpec, events: Iterable[Mapping[str, Any]], *, updated_at: datetime) -> int:
         """Insert one row per event, all stamped ``updated_at`` (local time, naive, as 前置库 columns are)."""
-        rows = [{**to_record(spec.mapping, event), spec.updated_at: updated_at} for event in events]
-        return self.insert_rows(spec, rows)
+        return self.insert_rows(spec, [staging_row(spec, event, updated_at=updated_at) for event in events])
 
     def insert_rows(self, spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> int:
         """Insert rows as given (for rows no valid event produces: typos, missing values)."""
