@@ -106,9 +106,9 @@ def create_app(
         value_serializer="raw",
     )
     outputs = Outputs(
-        alerts=app.topic(alerts_topic(settings), key_serializer="raw", value_serializer="raw"),
-        deadletter=app.topic(deadletter_topic(settings), key_serializer="raw", value_serializer="raw"),
-        repartitioned=repartitioned,
+        alerts=alerts_topic(settings),
+        deadletter=deadletter_topic(settings),
+        repartitioned=repartition_topic(settings),
         partitions=partitions,
     )
     on_rule_error = rule_error_handler(metrics)

@@ -45,8 +45,8 @@ from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
 from services.detectors.runtime.evaluation import AlertKey, alert_key
-from services.detectors.runtime.replay import ReplayResult, replay_records
 from services.detectors.runtime.records import Record
+from services.detectors.runtime.replay import ReplayResult, replay_records
 
 GROUND_TRUTH_FILE = "ground_truth.jsonl"
 PERSON_SUBJECTS = {"student": "student_id", "staff": "staff_id"}

@@ -12,8 +12,8 @@ The auditor's replay (comparison with the alerts topic, HTML report) builds on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,68 +1,56 @@
-"""The runner's publishing step: alerts that satisfy the contract go to the alerts topic (district-level
-ones included, keyed by their district); an alert that breaks it goes to the dead-letter topic."""
+"""What a batch publishes: alerts that satisfy the contract go to the alerts topic (district-level
+ones included, keyed by their district); an alert that breaks it goes to the dead-letter topic;
+changed state becomes one changelog record per key, in its key's partition."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
 
 import orjson
 
+from services.detectors.runtime.partitioning import partition_for
 from services.detectors.runtime.processor import BatchResult, RaisedAlert
-from services.detectors.runtime.runner import BatchRunner, Outputs
+from services.detectors.runtime.runner import Outputs, changelog_records, publication
 from tests.unit.detectors_runtime.fixture_rules import district_level_alert
 
-
-@dataclass
-class RecordingTopic:
-    """Stands in for a faust topic: keeps what was sent, acknowledges at once."""
-
-    sent: list[tuple[bytes, dict[str, Any]]] = field(default_factory=list)
-
-    def send_soon(self, *, key: bytes, value: bytes, **_: object) -> asyncio.Future[None]:
-        self.sent.append((key, orjson.loads(value)))
-        acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        acknowledged.set_result(None)
-        return acknowledged
+OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
+AT = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-@dataclass
-class InMemoryTable:
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-def runner(outputs: Outputs) -> BatchRunner:
-    return BatchRunner(
-        app=None,  # type: ignore[arg-type]  # publishing never touches the app
-        table=InMemoryTable(),  # type: ignore[arg-type]
-        source_topics=["qinglian.raw.procurement"],
-        outputs=outputs,
-        metrics=None,
-        detector_factory=lambda store: None,  # type: ignore[arg-type,return-value]
-    )
-
-
-def recording_outputs() -> Outputs:
-    return Outputs(RecordingTopic(), RecordingTopic(), RecordingTopic(), partitions=6)  # type: ignore[arg-type]
-
-
-async def test_a_district_level_alert_is_published_to_the_alerts_topic_keyed_by_its_district() -> None:
-    outputs = recording_outputs()
+def test_a_district_level_alert_is_published_to_the_alerts_topic_keyed_by_its_district() -> None:
     alert = district_level_alert()
-    await runner(outputs)._publish(BatchResult(alerts=[RaisedAlert(alert, None)]))
-    [(key, event)] = outputs.alerts.sent
-    assert key == b"500102" and event["id"] == alert.alert_id and "schoolid" not in event
-    assert outputs.deadletter.sent == []
+    planned = publication(BatchResult(alerts=[RaisedAlert(alert, None)]), OUTPUTS, at=AT)
+    [record] = planned.records
+    event = orjson.loads(record.value)
+    assert (record.topic, record.key) == ("t.alerts", b"500102")
+    assert event["id"] == alert.alert_id and "schoolid" not in event
+    assert planned.invalid_alerts == []
 
 
-async def test_an_alert_with_neither_school_nor_district_is_dead_lettered() -> None:
-    outputs = recording_outputs()
+def test_an_alert_with_neither_school_nor_district_is_dead_lettered() -> None:
     alert = district_level_alert(district=None)
-    await runner(outputs)._publish(BatchResult(alerts=[RaisedAlert(alert, None)]))
-    assert outputs.alerts.sent == []
-    [(_, letter)] = outputs.deadletter.sent
+    planned = publication(BatchResult(alerts=[RaisedAlert(alert, None)]), OUTPUTS, at=AT)
+    [record] = planned.records
+    letter = orjson.loads(record.value)
+    assert record.topic == "t.deadletter"
     assert (letter["event_id"], letter["school_id"]) == (alert.alert_id, None)
     assert {"path": "schoolid", "rule": "required"} in [
         {"path": reason["path"], "rule": reason["rule"]} for reason in letter["reasons"]
     ]
+    assert [rule for rule, _ in planned.invalid_alerts] == [alert.rule_id]
+
+
+def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_school_or_global_key() -> None:
+    changes = {
+        "C_MEALS|S001|meals": {"state": {"n": 1}, "timer": None},
+        "E1|global|registrations#3": {"state": {"a": 1}},
+        "F7|S002|invoices": None,
+    }
+    records = changelog_records(changes, "t.school-state-changelog", 6)
+    assert [(r.key, r.partition) for r in records] == [
+        (b'"C_MEALS|S001|meals"', partition_for("S001", 6)),
+        (b'"E1|global|registrations#3"', partition_for("global|registrations", 6)),
+        (b'"F7|S002|invoices"', partition_for("S002", 6)),
+    ]
+    assert orjson.loads(records[0].value) == changes["C_MEALS|S001|meals"]
+    assert records[2].value is None  # a tombstone: the key was deleted
