@@ -7,7 +7,8 @@ accumulator with its result groups and ``Meta``, the quartiles (Hyndman–Fan
 type 8, as ``statrs`` and ``numpy.quantile(method="median_unbiased")``), the
 Tukey fences computed with a fused multiply-add like Rust's ``mul_add``, the
 OCDS accessors with Cardinal's exact notion of "submitted" and "valid" bids and
-of final awards, and the second-lowest-bid ratio used by R024 and R058.
+of final awards, the second-lowest-bid ratio used by R024 and R058, and the parts
+that pairs of indicators share (R024/R058, R028/R036).
 
 Accessors follow Cardinal's pattern matching strictly: a field of the wrong JSON
 type counts as absent, JSON integers and floats are both numbers, booleans are not.
@@ -16,11 +17,11 @@ type counts as absent, JSON integers and floats are both numbers, booleans are n
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 OCID_GROUP = "OCID"
 TENDERER_GROUP = "Tenderer"
@@ -129,6 +130,30 @@ def upper_fence(q1: float, q3: float) -> float:
     return mul_add(q3 - q1, 1.5, q3)
 
 
+def quartile_fence(
+    acc: Accumulator,
+    code: str,
+    values: Iterable[float],
+    threshold: float | None,
+    tukey_fence: Callable[[float, float], float],
+    *,
+    meta_prefix: str = "",
+) -> tuple[float | None, float]:
+    """(Q1, fence) that a population indicator flags against.
+
+    Without ``threshold``: ``tukey_fence`` of the values' quartiles, with Q1 and Q3 recorded in
+    the indicator's Meta. With it: the threshold replaces the fence and Q1 is None, so no quartile
+    guard applies. The caller records the fence in Meta under its own name, after any entry that
+    must precede it (R025's percentile).
+    """
+    if threshold is not None:
+        return None, float(threshold)
+    q1, q3 = quartiles(values)
+    acc.set_meta(code, f"{meta_prefix}q1", q1)
+    acc.set_meta(code, f"{meta_prefix}q3", q3)
+    return q1, tukey_fence(q1, q3)
+
+
 # OCDS accessors.
 
 
@@ -194,11 +219,17 @@ def complete_awards_if_all_final(
     return complete, details
 
 
-def single_supplier_id(award: Mapping[str, Any]) -> str | None:
-    suppliers = array(award, "suppliers")
+def sole_supplier_and_bids(release: Release) -> tuple[str, list[Any]] | None:
+    """The supplier of the process's one active award, and the bids: only when all awards are
+    final and exactly one is active, with exactly one supplier (R024, R025, R058)."""
+    final = complete_awards_if_all_final(release)
+    if final is None or len(final[0]) != 1:
+        return None
+    suppliers = array(final[0][0], "suppliers")
     if suppliers is None or len(suppliers) != 1:
         return None
-    return text(suppliers[0], "id")
+    supplier_id = text(suppliers[0], "id")
+    return None if supplier_id is None else (supplier_id, final[1])
 
 
 def valid_priced_bids(details: list[Any]) -> list[tuple[str, float, str]]:
@@ -248,6 +279,25 @@ def compares_prices(release: Release, settings: CardinalSettings) -> bool:
     )
 
 
+def compared_bid_prices(
+    release: Release, settings: CardinalSettings
+) -> list[tuple[Mapping[str, Any], int | float, str]]:
+    """(bid, amount, currency) of the submitted bids with a numeric amount and a currency, in a
+    process whose method detail compares prices; none otherwise (R028, R036).
+
+    The amount is returned as parsed (an int or a float).
+    """
+    if not compares_prices(release, settings):
+        return []
+    priced = []
+    for bid in submitted_bids(release):
+        value = mapping(bid, "value")
+        amount, currency = obj(value, "amount"), text(value, "currency")
+        if is_number(amount) and currency is not None:
+            priced.append((bid, amount, currency))
+    return priced
+
+
 def is_cancelled(release: Release) -> bool:
     return text(mapping(release, "tender"), "status") == "cancelled"
 
@@ -267,16 +317,13 @@ class SecondLowestBidRatio:
     def fold(self, acc: Accumulator, release: Release, ocid: str) -> None:
         if not compares_prices(release, self.settings):
             return
-        final = complete_awards_if_all_final(release)
-        if (
-            final is None
-            or len(final[0]) != 1
-            or (supplier_id := single_supplier_id(final[0][0])) is None
-        ):
+        awarded = sole_supplier_and_bids(release)
+        if awarded is None:
             return
+        supplier_id, details = awarded
         winner: tuple[str, float] | None = None
         runner_up: tuple[str, float] | None = None
-        for tenderer_id, amount, currency in valid_priced_bids(final[1]):
+        for tenderer_id, amount, currency in valid_priced_bids(details):
             if not acc.accepts_currency(currency, self.settings.currency):
                 continue
             if supplier_id == tenderer_id:
@@ -296,6 +343,47 @@ def _divide(numerator: float, denominator: float) -> float:
     if denominator == 0.0:
         return math.nan if numerator == 0.0 else math.inf
     return numerator / denominator
+
+
+@dataclass
+class SecondLowestBidRatioOutliers:
+    """What R024 and R058 share: ``threshold`` is their only setting, and they fold nothing,
+    because :class:`SecondLowestBidRatio` folds the ratios they flag when they finalize."""
+
+    threshold: float | None = None
+    code: str = ""
+
+    @classmethod
+    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Self:
+        return cls(section_number(section, cls.code, "threshold", float))
+
+    def fold(self, acc: Accumulator, release: Release, ocid: str) -> None:
+        return None
+
+
+@dataclass
+class PriceComparisonIndicator:
+    """What R028 and R036 share: no section settings, only the global ones (which methods
+    compare prices, the main currency), read through :func:`compared_bid_prices`."""
+
+    settings: CardinalSettings = field(default_factory=CardinalSettings)
+    code: str = ""
+
+    @classmethod
+    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Self:
+        return cls(settings)
+
+
+def price_comparison_settings(params: Any, currency: str | None = None) -> CardinalSettings:
+    """The global settings a price-comparing indicator reads, from a streaming rule's
+    ``no_price_comparison_procurement_methods`` and ``price_comparison_procurement_methods``."""
+    return CardinalSettings(
+        currency=currency,
+        no_price_comparison_procurement_methods=frozenset(
+            params.no_price_comparison_procurement_methods
+        ),
+        price_comparison_procurement_methods=frozenset(params.price_comparison_procurement_methods),
+    )
 
 
 def round_meta(value: float) -> float:

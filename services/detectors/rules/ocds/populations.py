@@ -48,6 +48,7 @@ from services.detectors.rules.ocds.cardinal import (
     Indicator,
     is_cancelled,
     json_float,
+    price_comparison_settings,
     round_meta,
 )
 from services.detectors.rules.ocds.releases import (
@@ -81,15 +82,7 @@ class PricedPopulationParameters(PopulationParameters):
     price_comparison_procurement_methods: tuple[str, ...] = ()
 
     def cardinal_settings(self) -> CardinalSettings:
-        return CardinalSettings(
-            currency=self.currency,
-            no_price_comparison_procurement_methods=frozenset(
-                self.no_price_comparison_procurement_methods
-            ),
-            price_comparison_procurement_methods=frozenset(
-                self.price_comparison_procurement_methods
-            ),
-        )
+        return price_comparison_settings(self, self.currency)
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,16 @@ Source: OCP red flag R024; cardinal-rs ``src/indicators/r024.rs``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity
 from services.detectors.core.rule import RuleMeta
 from services.detectors.rules.ocds.cardinal import (
     Accumulator,
-    CardinalSettings,
     SecondLowestBidRatio,
+    SecondLowestBidRatioOutliers,
     lower_fence,
-    quartiles,
-    section_number,
+    quartile_fence,
 )
 from services.detectors.rules.ocds.populations import (
     GroupAlert,
@@ -41,28 +38,14 @@ CODE = "R024"
 
 
 @dataclass
-class Indicator:
-    threshold: float | None = None
+class Indicator(SecondLowestBidRatioOutliers):
     code: str = CODE
-
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Indicator:
-        return cls(section_number(section, CODE, "threshold", float))
-
-    def fold(self, acc: Accumulator, release: Mapping[str, Any], ocid: str) -> None:
-        return None  # reads SecondLowestBidRatio's results
 
     def finalize(self, acc: Accumulator) -> None:
         ratios = acc.second_lowest_bid_ratios
-        if self.threshold is None:
-            q1, q3 = quartiles(ratios.values())
-            acc.set_meta(CODE, "q1", q1)
-            acc.set_meta(CODE, "q3", q3)
-            fence = lower_fence(q1, q3)
-        else:
-            q1, fence = 1.0, self.threshold  # q1 only has to pass the guard below
+        q1, fence = quartile_fence(acc, CODE, ratios.values(), self.threshold, lower_fence)
         acc.set_meta(CODE, "lower_fence", fence)
-        if q1 > 0.0 and fence > 0.0:
+        if (q1 is None or q1 > 0.0) and fence > 0.0:
             for ocid, ratio in ratios.items():
                 if ratio <= fence:
                     acc.set_result("OCID", ocid, CODE, ratio)

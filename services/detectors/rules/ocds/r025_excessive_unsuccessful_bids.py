@@ -28,13 +28,12 @@ from services.detectors.rules.ocds.cardinal import (
     CardinalSettings,
     Release,
     array,
-    complete_awards_if_all_final,
     lower_fence,
     or_default,
     quantile,
-    quartiles,
+    quartile_fence,
     section_number,
-    single_supplier_id,
+    sole_supplier_and_bids,
     text,
 )
 from services.detectors.rules.ocds.populations import (
@@ -63,15 +62,12 @@ class Indicator:
         )
 
     def fold(self, acc: Accumulator, release: Release, ocid: str) -> None:
-        final = complete_awards_if_all_final(release)
-        if (
-            final is None
-            or len(final[0]) != 1
-            or (supplier_id := single_supplier_id(final[0][0])) is None
-        ):
+        awarded = sole_supplier_and_bids(release)
+        if awarded is None:
             return
+        supplier_id, details = awarded
         valid = set()
-        for bid in final[1]:
+        for bid in details:
             tenderers = array(bid, "tenderers")
             if (
                 text(bid, "status") == "valid"
@@ -90,16 +86,10 @@ class Indicator:
             [float(bids) for _, bids in self.wins.values()], self.percentile / 100.0
         )
         ratios = {tenderer_id: won / bids for tenderer_id, (won, bids) in self.wins.items()}
-        if self.threshold is None:
-            q1, q3 = quartiles(ratios.values())
-            acc.set_meta(CODE, "q1", q1)
-            acc.set_meta(CODE, "q3", q3)
-            fence = lower_fence(q1, q3)
-        else:
-            q1, fence = 1.0, self.threshold  # q1 only has to pass the guard below
+        q1, fence = quartile_fence(acc, CODE, ratios.values(), self.threshold, lower_fence)
         acc.set_meta(CODE, "upper_fence", bids_fence)
         acc.set_meta(CODE, "lower_fence", fence)
-        if q1 > 0.0 and fence > 0.0:
+        if (q1 is None or q1 > 0.0) and fence > 0.0:
             for tenderer_id, ratio in ratios.items():
                 if self.wins[tenderer_id][1] >= bids_fence and ratio <= fence:
                     acc.set_result("Tenderer", tenderer_id, CODE, ratio)

@@ -12,23 +12,18 @@ Source: OCP red flag R028; cardinal-rs ``src/indicators/r028.rs``; 《政府采�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity
 from services.detectors.core.rule import RuleMeta
 from services.detectors.rules.ocds.cardinal import (
     Accumulator,
-    CardinalSettings,
+    PriceComparisonIndicator,
     Release,
     array,
-    compares_prices,
-    is_number,
-    mapping,
-    obj,
-    submitted_bids,
+    compared_bid_prices,
+    price_comparison_settings,
     text,
 )
 from services.detectors.rules.ocds.processes import Verdict, cardinal_judge, process_rule
@@ -38,26 +33,16 @@ CODE = "R028"
 
 
 @dataclass
-class Indicator:
-    settings: CardinalSettings = field(default_factory=CardinalSettings)
+class Indicator(PriceComparisonIndicator):
     code: str = CODE
 
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Indicator:
-        return cls(settings)
-
     def fold(self, acc: Accumulator, release: Release, ocid: str) -> None:
-        if not compares_prices(release, self.settings):
-            return
         prices: dict[tuple[float, str], frozenset[str]] = {}
-        for bid in submitted_bids(release):
-            tenderers = array(bid, "tenderers")
-            value = mapping(bid, "value")
-            amount, currency = obj(value, "amount"), text(value, "currency")
-            if tenderers is None or not is_number(amount) or currency is None:
-                continue
+        for bid, amount, currency in compared_bid_prices(release, self.settings):
             ids = frozenset(
-                tenderer_id for t in tenderers if (tenderer_id := text(t, "id")) is not None
+                tenderer_id
+                for t in array(bid, "tenderers") or []
+                if (tenderer_id := text(t, "id")) is not None
             )
             if not ids:
                 continue
@@ -65,7 +50,7 @@ class Indicator:
             other = prices.get(price)
             if other is not None and ids != other:
                 acc.set_result("OCID", ocid, CODE, 1.0)
-                for tenderer_id in ids | other:
+                for tenderer_id in sorted(ids | other):  # a stable output order, run after run
                     acc.set_result("Tenderer", tenderer_id, CODE, 1.0)
             prices[price] = ids
 
@@ -78,19 +63,6 @@ class Parameters:
     no_price_comparison_procurement_methods: tuple[str, ...] = ()
     price_comparison_procurement_methods: tuple[str, ...] = ()
     retention_days: int = 90
-
-
-def _indicator(params: Parameters) -> Indicator:
-    return Indicator(
-        CardinalSettings(
-            no_price_comparison_procurement_methods=frozenset(
-                params.no_price_comparison_procurement_methods
-            ),
-            price_comparison_procurement_methods=frozenset(
-                params.price_comparison_procurement_methods
-            ),
-        )
-    )
 
 
 RULE = process_rule(
@@ -108,7 +80,7 @@ RULE = process_rule(
         doc=__doc__,
     ),
     cardinal_judge(
-        _indicator,
+        lambda params: Indicator(price_comparison_settings(params)),
         lambda params: Verdict(Decimal(1), Comparison.EQ),
     ),
 )

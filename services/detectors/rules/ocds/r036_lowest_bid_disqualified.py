@@ -13,23 +13,18 @@ Source: OCP red flag R036; cardinal-rs ``src/indicators/r036.rs``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity
 from services.detectors.core.rule import RuleMeta
 from services.detectors.rules.ocds.cardinal import (
     Accumulator,
-    CardinalSettings,
+    PriceComparisonIndicator,
     Release,
     array,
-    compares_prices,
-    is_number,
-    mapping,
-    obj,
-    submitted_bids,
+    compared_bid_prices,
+    price_comparison_settings,
     text,
 )
 from services.detectors.rules.ocds.processes import Verdict, cardinal_judge, process_rule
@@ -39,32 +34,22 @@ CODE = "R036"
 
 
 @dataclass
-class Indicator:
-    settings: CardinalSettings = field(default_factory=CardinalSettings)
+class Indicator(PriceComparisonIndicator):
     code: str = CODE
 
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Indicator:
-        return cls(settings)
-
     def fold(self, acc: Accumulator, release: Release, ocid: str) -> None:
-        if not compares_prices(release, self.settings):
+        if not any(text(award, "status") == "active" for award in array(release, "awards") or []):
             return
         lowest: float | None = None
         lowest_disqualified = False
         has_valid_priced_bid = False
-        if any(text(award, "status") == "active" for award in array(release, "awards") or []):
-            for bid in submitted_bids(release):
-                status = text(bid, "status")
-                value = mapping(bid, "value")
-                amount, currency = obj(value, "amount"), text(value, "currency")
-                if status is None or not is_number(amount) or currency is None:
-                    continue
-                if not acc.accepts_currency(currency, self.settings.currency):
-                    continue
-                if lowest is None or float(amount) < lowest:
-                    lowest, lowest_disqualified = float(amount), status == "disqualified"
-                has_valid_priced_bid = has_valid_priced_bid or status == "valid"
+        for bid, amount, currency in compared_bid_prices(release, self.settings):
+            if not acc.accepts_currency(currency, self.settings.currency):
+                continue
+            status = text(bid, "status")
+            if lowest is None or float(amount) < lowest:
+                lowest, lowest_disqualified = float(amount), status == "disqualified"
+            has_valid_priced_bid = has_valid_priced_bid or status == "valid"
         if has_valid_priced_bid and lowest_disqualified:
             acc.set_result("OCID", ocid, CODE, 1.0)
 
@@ -78,20 +63,6 @@ class Parameters:
     no_price_comparison_procurement_methods: tuple[str, ...] = ()
     price_comparison_procurement_methods: tuple[str, ...] = ()
     retention_days: int = 90
-
-
-def _indicator(params: Parameters) -> Indicator:
-    return Indicator(
-        CardinalSettings(
-            currency=params.currency,
-            no_price_comparison_procurement_methods=frozenset(
-                params.no_price_comparison_procurement_methods
-            ),
-            price_comparison_procurement_methods=frozenset(
-                params.price_comparison_procurement_methods
-            ),
-        )
-    )
 
 
 RULE = process_rule(
@@ -109,7 +80,7 @@ RULE = process_rule(
         doc=__doc__,
     ),
     cardinal_judge(
-        _indicator,
+        lambda params: Indicator(price_comparison_settings(params, params.currency)),
         lambda params: Verdict(Decimal(1), Comparison.EQ),
     ),
 )

@@ -32,7 +32,7 @@ from services.detectors.rules.ocds.cardinal import (
     array,
     mapping,
     or_default,
-    quartiles,
+    quartile_fence,
     section_number,
     submitted_bids,
     text,
@@ -98,13 +98,9 @@ class Indicator:
         ratios = {key: n / d for key, (n, d) in self.fractions[group].items() if d >= minimum}
         if not ratios:
             return
-        if self.threshold is None:
-            q1, q3 = quartiles(ratios.values())
-            acc.set_meta(CODE, f"{group}_q1", q1)
-            acc.set_meta(CODE, f"{group}_q3", q3)
-            fence = upper_fence(q1, q3)
-        else:
-            fence = self.threshold
+        _, fence = quartile_fence(
+            acc, CODE, ratios.values(), self.threshold, upper_fence, meta_prefix=f"{group}_"
+        )
         acc.set_meta(CODE, f"{group}_upper_fence", fence)
         if fence > 0.0:
             for key, ratio in ratios.items():

@@ -27,7 +27,7 @@ from services.detectors.rules.ocds.cardinal import (
     array,
     mapping,
     or_default,
-    quartiles,
+    quartile_fence,
     section_number,
     text,
     upper_fence,
@@ -88,13 +88,7 @@ class Indicator:
             for supplier_id, count in self.processes.items()
             if count >= self.minimum_contracting_processes
         }
-        if self.threshold is None:
-            q1, q3 = quartiles(lengths.values())
-            acc.set_meta(CODE, "q1", q1)
-            acc.set_meta(CODE, "q3", q3)
-            fence = upper_fence(q1, q3)
-        else:
-            fence = float(self.threshold)
+        _, fence = quartile_fence(acc, CODE, lengths.values(), self.threshold, upper_fence)
         acc.set_meta(CODE, "upper_fence", fence)
         for supplier_id, length in lengths.items():
             if length >= fence:

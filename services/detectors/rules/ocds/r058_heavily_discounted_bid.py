@@ -13,18 +13,15 @@ Source: OCP red flag R058; cardinal-rs ``src/indicators/r058.rs``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity
 from services.detectors.core.rule import RuleMeta
 from services.detectors.rules.ocds.cardinal import (
     Accumulator,
-    CardinalSettings,
     SecondLowestBidRatio,
-    quartiles,
-    section_number,
+    SecondLowestBidRatioOutliers,
+    quartile_fence,
     upper_fence,
 )
 from services.detectors.rules.ocds.populations import (
@@ -39,26 +36,12 @@ CODE = "R058"
 
 
 @dataclass
-class Indicator:
-    threshold: float | None = None
+class Indicator(SecondLowestBidRatioOutliers):
     code: str = CODE
-
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any], settings: CardinalSettings) -> Indicator:
-        return cls(section_number(section, CODE, "threshold", float))
-
-    def fold(self, acc: Accumulator, release: Mapping[str, Any], ocid: str) -> None:
-        return None  # reads SecondLowestBidRatio's results
 
     def finalize(self, acc: Accumulator) -> None:
         ratios = acc.second_lowest_bid_ratios
-        if self.threshold is None:
-            q1, q3 = quartiles(ratios.values())
-            acc.set_meta(CODE, "q1", q1)
-            acc.set_meta(CODE, "q3", q3)
-            fence = upper_fence(q1, q3)
-        else:
-            fence = self.threshold
+        _, fence = quartile_fence(acc, CODE, ratios.values(), self.threshold, upper_fence)
         acc.set_meta(CODE, "upper_fence", fence)
         if fence > 0.0:
             for ocid, ratio in ratios.items():
