@@ -6,13 +6,18 @@ time zone of every school system Qinglian reads.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta, timezone
 
 from services.detectors.core.model import Event, Window
 
+# Rules turn the same few thousand timestamps (days, window ends, timers) back and forth
+# between text and datetime many times per event: both conversions are cached.
+
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_time(value: str) -> datetime:
     """An ISO-8601 time with offset; a naive time is a contract violation."""
     moment = datetime.fromisoformat(value)
@@ -25,6 +30,7 @@ def event_time(event: Event) -> datetime:
     return parse_time(event["time"])
 
 
+@functools.lru_cache(maxsize=65536)
 def format_time(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).isoformat()
 

@@ -111,10 +111,15 @@ class PageEdits:
 
     def __init__(self, pages: Pages) -> None:
         self._pages = pages
+        self._stored: dict[str, Page | None] = {}
         self.changed: dict[str, Page | None] = {}
 
     def get(self, page: str) -> Page | None:
-        return self.changed[page] if page in self.changed else self._pages.get(page)
+        if page in self.changed:
+            return self.changed[page]
+        if page not in self._stored:  # a stored page may be read many times a step (one per student)
+            self._stored[page] = self._pages.get(page)
+        return self._stored[page]
 
     def edit(self, page: str) -> Page:
         current = self.changed.get(page)

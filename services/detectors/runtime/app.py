@@ -14,9 +14,9 @@ Topology (every topic has ``settings.topic_partitions`` partitions)::
 
 Each agent takes batches (``take_events``) and hands them to a ``BatchRunner``
 (runner.py: detector → publish → write state, which makes a SIGKILL safe).
-State lives in in-memory tables recovered from their changelog topics
-(``memory://``; RocksDB would need ``rocksdict``, which is not a dependency):
-a restarted worker replays its partitions' changelog before it reads events.
+State lives in RocksDB tables backed by changelog topics (``rocks``: one database
+per partition, each key in its own partition's database): a restarted worker
+replays the changelog written since its store's last offset before it reads events.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
 from services.detectors.core.config import RuleSet
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.processor import GlobalDetector, SchoolDetector
+from services.detectors.runtime.rocks import STORE_URL, register_store
 from services.detectors.runtime.runner import BatchRunner, Outputs, rule_error_handler
 
 REPARTITION_RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -68,6 +69,7 @@ def create_app(
     metrics: DetectorMetrics | None = None,
 ) -> faust.App:
     options = options or RuntimeOptions()
+    register_store()
     app_id = options.app_id or detectors_app_id(settings)
     partitions = settings.topic_partitions
     datadir = settings.state_path / "detectors" / f"{app_id}-{options.web_port}"
@@ -75,7 +77,7 @@ def create_app(
     app = faust.App(
         app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
-        store="memory://",
+        store=STORE_URL,
         datadir=str(datadir),
         autodiscover=False,
         topic_partitions=partitions,

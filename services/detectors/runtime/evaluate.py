@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from kafka import TopicPartition
@@ -173,7 +173,7 @@ class _Worker:
     """A ``qinglian detectors worker`` subprocess for the isolated prefix, logging to a file, stopped on exit."""
 
     def __init__(self, settings: Settings, arguments: Sequence[str]) -> None:
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker writes to it until __exit__
         env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix}
         command = [
             sys.executable, "-m", "qinglian", "detectors", "worker",
@@ -181,7 +181,7 @@ class _Worker:
         ]
         self._process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def __enter__(self) -> _Worker:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,13 +11,18 @@ changelog both use it.
 
 from __future__ import annotations
 
+import functools
+
 from kafka.partitioner.default import murmur2
 
 from services.detectors.core.pages import PAGE_SEPARATOR
 from services.detectors.core.rule import GLOBAL_KEY_PREFIX
 
 
+@functools.lru_cache(maxsize=65536)
 def partition_for(key: str, partitions: int) -> int:
+    """Cached: kafka-python's murmur2 is pure Python, and a worker routes the same
+    schools and global keys over and over (bounded: global keys include people)."""
     return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
 
 

@@ -26,6 +26,7 @@ from qinglian.topics import DOMAINS, raw_topic
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError, RuleEvaluationError
+from services.detectors.runtime.gc_policy import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector, Rejected
 from services.detectors.runtime.records import Record
 
@@ -55,6 +56,7 @@ def replay(settings: Settings, rule_set: RuleSet, *, start: datetime | None, end
 
 def replay_records(rule_set: RuleSet, records: Iterable[Record], *, detected_at: datetime) -> ReplayResult:
     result = ReplayResult()
+    collect_long_lived_state_less_often()
     detector = AllRulesDetector(rule_set, on_rule_error=result.rule_errors.append)
     for batch in _batches(records, BATCH):
         processed = detector.process(batch, detected_at=detected_at)

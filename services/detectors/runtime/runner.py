@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import faust
 import orjson
 import structlog
+from aiokafka.structs import RecordMetadata
 from faust.types import EventT, ProducerT
 
 from contracts.errors import ContractViolation
@@ -120,7 +121,7 @@ def changelog_records(changes: Mapping[str, StoredState | None], topic: str, par
     ]
 
 
-async def produce(producer: ProducerT, records: Sequence[Outgoing]) -> None:
+async def produce(producer: ProducerT, records: Sequence[Outgoing]) -> list[RecordMetadata]:
     """Send every record and wait until the broker acknowledged all of them.
 
     Straight to the producer rather than through ``Topic.send_soon``: faust's per-message
@@ -129,8 +130,7 @@ async def produce(producer: ProducerT, records: Sequence[Outgoing]) -> None:
     acknowledgements = [
         await producer.send(r.topic, r.key, r.value, r.partition, r.timestamp, None) for r in records
     ]
-    if acknowledgements:
-        await asyncio.gather(*acknowledgements)
+    return list(await asyncio.gather(*acknowledgements)) if acknowledgements else []
 
 
 class BatchRunner:
@@ -197,15 +197,14 @@ class BatchRunner:
                     self._metrics.event_to_alert.observe(max(0.0, published_at - raised.origin_timestamp))
 
     async def _write_state(self) -> None:
-        changes = self.store.take_changes()
-        data = self._table.data
-        for name, value in changes.items():
-            if value is None:
-                data.pop(name, None)
-            else:
-                data[name] = value
+        """Changelog first, then the local store: a store never holds state its changelog lacks."""
         topic = self._table.changelog_topic.get_topic_name()
-        await produce(self._app.producer, changelog_records(changes, topic, self._outputs.partitions))
+        records = changelog_records(self.store.take_changes(), topic, self._outputs.partitions)
+        written = await produce(self._app.producer, records)
+        offsets: dict[int, int] = {}
+        for metadata in written:
+            offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
+        self._table.data.write(((r.key, r.value) for r in records), offsets)
 
     def _count(self, result: BatchResult) -> None:
         if self._metrics is None:

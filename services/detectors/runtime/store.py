@@ -12,6 +12,7 @@ not fire timers for them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 
 from services.detectors.core.state import StoredState
@@ -48,8 +49,11 @@ class BufferedTableStore:
         self._changes[table_key(rule_id, key)] = DELETED
 
     def items(self) -> Iterator[tuple[str, str, StoredState]]:
-        merged = {**dict(self._table.items()), **self._changes}
-        for name, value in merged.items():
+        """Every entry of an owned partition, this batch's writes included; streamed, since
+        the table may hold more than fits in memory at once."""
+        changes = self._changes
+        stored = ((name, value) for name, value in self._table.items() if name not in changes)
+        for name, value in itertools.chain(stored, changes.items()):
             rule_id, key = split_table_key(name)
             if value is not DELETED and self._owns(key):
                 yield rule_id, key, value

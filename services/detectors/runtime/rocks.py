@@ -1,0 +1,93 @@
+"""The detectors' table store: RocksDB on disk, each key in the database of its own partition.
+
+State for a district's schools (students, invoices, prices, processes) does not fit a
+worker's memory budget as Python objects, so the tables keep it in RocksDB (rocksdict),
+one database per changelog partition as faust's own RocksDB store does, with a small
+block cache. faust's store files a write under the partition of the event being
+processed (``current_event()``), which suits an agent that updates its own key per
+event; the batch runner instead writes every key a batch changed at once, so this store
+routes each key itself, by the school id (or global key) at the head of the table key —
+the same partition its changelog record goes to (``partitioning``).
+
+A batch's writes land in one RocksDB write batch per partition, after the changelog
+records were acknowledged, together with the changelog offset they reach, so a restarted
+worker recovers only the changelog written after that offset.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+import rocksdict
+from faust.stores import rocksdb
+from faust.types import TP
+
+from services.detectors.runtime.partitioning import partition_for, routing_key
+from services.detectors.runtime.store import split_table_key
+
+STORE_URL = "qinglian-rocksdb://"
+ROCKSDB_OPTIONS = {
+    "block_cache_size": 8 * 1024**2,
+    "block_cache_compressed_size": 0,
+    "write_buffer_size": 4 * 1024**2,
+    "max_write_buffer_number": 2,
+    "target_file_size_base": 16 * 1024**2,
+}
+"""Per partition database: small memtables and cache keep a worker's resident memory
+bounded whatever the amount of state (faust's defaults are 64 MB memtables ×3 and a 2 GB cache)."""
+
+
+class KeyRoutedRocksStore(rocksdb.Store):
+    def __init__(self, *args: Any, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, options={**ROCKSDB_OPTIONS, **(options or {})}, driver="rocksdict", **kwargs)
+
+    def partition_of(self, key: bytes) -> int:
+        """The partition of a serialized table key (a JSON string ``"<rule id>|<state key>"``)."""
+        _, state_key = split_table_key(orjson.loads(key))
+        return partition_for(routing_key(state_key), self.table.partitions)
+
+    def write(self, changes: Iterable[tuple[bytes, bytes | None]], offsets: Mapping[int, int]) -> None:
+        """Apply serialized writes (None deletes) and remember the changelog offset each partition reached."""
+        batches: defaultdict[int, rocksdict.WriteBatch] = defaultdict(lambda: rocksdict.WriteBatch(raw_mode=True))
+        for key, value in changes:
+            batch = batches[self.partition_of(key)]
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        for partition, batch in batches.items():
+            self._db_for_partition(partition).write(batch)
+        topic = self.table.changelog_topic.get_topic_name()
+        for partition, offset in offsets.items():
+            self.set_persisted_offset(TP(topic, partition), offset)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A table entry by its key, decoded; the engine reads several per event, so this skips
+        faust's codec registry (the same JSON both ways: faust serializes with orjson too)."""
+        value = self._get(orjson.dumps(key))
+        return default if value is None else orjson.loads(value)
+
+    def _set(self, key: bytes, value: bytes | None) -> None:
+        self._db_for_partition(self.partition_of(key)).put(key, value)
+
+    def _get(self, key: bytes) -> bytes | None:
+        db = self._dbs.get(self.partition_of(key))
+        return None if db is None else db.get(key)
+
+    def _del(self, key: bytes) -> None:
+        db = self._dbs.get(self.partition_of(key))
+        if db is not None:
+            db.delete(key)
+
+    def _contains(self, key: bytes) -> bool:
+        return self._get(key) is not None
+
+
+def register_store() -> None:
+    """Make ``STORE_URL`` name this store for faust (its registry of store URLs)."""
+    from faust import stores
+
+    stores.STORES.aliases["qinglian-rocksdb"] = f"{__name__}:KeyRoutedRocksStore"
