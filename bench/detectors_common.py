@@ -92,10 +92,11 @@ def raw_topics(settings: Settings) -> list[str]:
     return [raw_topic(settings, domain) for domain in DOMAINS]
 
 
-def start_process(settings: Settings, command: list[str], log: Path) -> subprocess.Popen:
+def start_process(settings: Settings, command: list[str], log: Path, *, stdout: int | None = None) -> subprocess.Popen:
+    """``command`` on the benchmark's topics; its log (and its output, unless ``stdout``) to ``log``."""
     env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json"}
     with log.open("ab") as handle:
-        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=stdout or handle, stderr=handle)
 
 
 def worker_command(settings: Settings) -> list[str]:

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 import orjson
+from kafka import KafkaConsumer, TopicPartition
+
 from bench.detectors_common import (
     cleanup,
     isolated_settings,
@@ -30,7 +32,6 @@ from contracts.pii import pseudonymize
 from qinglian import broker
 from qinglian.settings import Settings
 from qinglian.topics import alerts_topic, raw_topic
-from kafka import KafkaConsumer, TopicPartition
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "contracts" / "examples" / "cn.edu.qinglian.canteen.inbound_inspection.v1.json"
 PROBE_EVERY = 100

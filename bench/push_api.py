@@ -4,7 +4,7 @@
 
 1. Throughput: signed batches of --batch events (validated, pseudonymized, acks=all,
    deduplicated in PostgreSQL) posted by --clients concurrent clients to a real
-   `qinglian ingest serve` process.
+   `qinglian ingest serve` process with its default workers (one per core).
 2. Baseline: the raw kafka-python producer (acks=all, idempotent) sending the same
    pseudonymized payloads to the same broker.
 3. Latency: p50/p99 request latency of the push API at half its measured throughput.
@@ -116,12 +116,15 @@ def post_batch(client: httpx.Client, url: str, batch: list[dict]) -> float:
 
 
 def push_throughput(url: str, batches: list[list[dict]], clients: int) -> tuple[float, list[float]]:
+    warm_up, measured = batches[:clients], batches[clients:]
     with httpx.Client() as client, ThreadPoolExecutor(clients) as pool:
-        post_batch(client, url, batches[0])  # warm-up: connections, producer, validators
+        # Warm-up, one batch per client at once: the connections exist, and the server's worker
+        # processes (each with its own producer and validators) have all but surely served one.
+        list(pool.map(lambda batch: post_batch(client, url, batch), warm_up))
         started = time.perf_counter()
-        latencies = list(pool.map(lambda batch: post_batch(client, url, batch), batches[1:]))
+        latencies = list(pool.map(lambda batch: post_batch(client, url, batch), measured))
         elapsed = time.perf_counter() - started
-    return sum(len(batch) for batch in batches[1:]) / elapsed, latencies
+    return sum(len(batch) for batch in measured) / elapsed, latencies
 
 
 def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
@@ -152,11 +155,14 @@ def paced_latencies(url: str, batches: list[list[dict]], events_per_second: floa
                 latencies.append(elapsed)
 
         start = time.perf_counter()
+        sent = []
         for index, batch in enumerate(batches):
             delay = start + index * interval - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            pool.submit(send, batch)
+            sent.append(pool.submit(send, batch))
+        for request in sent:
+            request.result()  # a failed push stops the run instead of silently dropping its latency
     return latencies
 
 

@@ -30,6 +30,7 @@ from services.detectors.audit_replay.selection import (
 from services.detectors.audit_replay.timerange import AuditRange
 from services.detectors.core.config import RuleSet, load_rule_set
 from services.detectors.errors import RuleEvaluationError
+from services.detectors.runtime.gc_policy import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
 
@@ -129,6 +130,7 @@ def run_replay(
 ) -> ReplayReport:
     audit_range = request.scope.audit_range
     rule_errors: list[RuleEvaluationError] = []
+    collect_long_lived_state_less_often()
     detectors = [AllRulesDetector(request.baseline.rule_set, on_rule_error=rule_errors.append)]
     if request.candidate is not None:
         detectors.append(

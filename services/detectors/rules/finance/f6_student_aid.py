@@ -6,20 +6,23 @@ joins a student's ``finance.aid_disbursement`` events with the school's
 (out) events for that student and judges each disbursement when the watermark
 passes it: ``not_enrolled`` when no registration covers the payment date,
 ``duplicate`` when an earlier disbursement of the same category and term exists
-(the first one, in event-time order, is legitimate).
+(the first one, in event-time order, is legitimate). A student's record is
+dropped ``retention_days`` after its latest event.
 
-Kind: join (key school × student). Subject: the student (pseudonym); one alert
-per disbursement and finding. Amounts in 元.
+Kind: join (key: the school, so that a school has one timer however many students
+it pays; the students' records are kept in pages by a hash of their id, see
+``STUDENT_PAGES``). Subject: the student (pseudonym); one alert per disbursement
+and finding. Amounts in 元.
 Source: 学生资助管理 (受助学生须具有正式学籍、同一学期同一项目不得重复资助) ◐; 财政部等三部门 2024 通知 ◐.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from services.detectors.core.eventtime import format_time, parse_time, start_of
-from services.detectors.core.findings import origin, stored_finding, yuan
+from services.detectors.core.findings import stored_finding, yuan
 from services.detectors.core.model import (
     Comparison,
     Event,
@@ -29,6 +32,7 @@ from services.detectors.core.model import (
     Severity,
     SubjectKind,
 )
+from services.detectors.core.pages import Page, PageEdits, shard_of
 from services.detectors.core.rule import (
     RuleContext,
     RuleMeta,
@@ -49,78 +53,168 @@ class Parameters:
     retention_days: int = 400
 
 
+STUDENT_PAGES = 256
+"""Students are spread over this many pages by a hash of their id. A student's record
+with six payments in its retention (uuid-long ids) is about 1.3 KB, so a school of
+5,000 students has about 25 KB a page and, as the hash spreads them, some 45 KB in its
+fullest page (see the tests): under a fifth of the engine's 256 KB entry limit, room for
+schools several times larger or for ids of the contract's full 128 characters (~85 KB).
+Each event rewrites one page and the key, whose index holds ~35 bytes a page (9 KB at
+most): 128 pages would double the page an event rewrites, 512 would double the key."""
+
+# State. The school's key: {"school": id, "due": {page: time}}, where a page's due time is
+# the earliest moment one of its records needs attention (a payment the watermark passes,
+# a retention that ends); the key's one timer is the earliest of them, and on_timer opens
+# only the pages due by then. Due times are ``format_time`` text, which sorts as the times
+# do (always +08:00, fixed-width fields, no fraction or six digits of it, "+" before "."),
+# so the index is compared without parsing it at every event.
+# A page: {student id: {"district": of the student's first event, "enrolled" and "left":
+# [time, event id] or null, "aid": {disbursement id: {"t", "e", "group", "amount"}},
+# "judged": [disbursement id, ...]}}.
+
+Judged = tuple[datetime, str, Finding]
+"""A finding with its student's due time and id: findings come in that order, the order
+in which one timer per student (rule 1.0.0's layout) fired."""
+
+
 def state_keys(event: Event, params: Parameters) -> list[str]:
     if event["type"] == TRANSFER and event["data"]["from_school_id"] != event["schoolid"]:
         return []
-    return [school_key(event, event["data"]["student"]["student_id"])]
+    return [school_key(event, "aid")]
 
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
+    student_id = event["data"]["student"]["student_id"]
+    state = _own_copy(state or {"school": event["schoolid"], "due": {}})
+    pages = PageEdits(ctx.pages)
+    page = shard_of(student_id, STUDENT_PAGES)
+    students = pages.edit(page)
+    students[student_id] = _recorded(students.get(student_id), event)
+    return _step(state, pages, _settle(state, pages, page, ctx))
+
+
+def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+    """Opens only the pages whose due time the watermark has passed."""
+    state = _own_copy(state)
+    pages = PageEdits(ctx.pages)
+    watermark = format_time(ctx.watermark) if ctx.watermark is not None else None
+    due_pages = sorted(
+        page for page, due in state["due"].items() if watermark is not None and due <= watermark
+    )
+    return _step(state, pages, [j for page in due_pages for j in _settle(state, pages, page, ctx)])
+
+
+def _own_copy(state: State) -> State:
+    """The key's state with its own index of due pages: the stored one stays as it was
+    if the step fails."""
+    return {**state, "due": dict(state["due"])}
+
+
+def _recorded(student: Page | None, event: Event) -> Page:
+    """The student's record with the event in it (a new record, not a changed one)."""
     data = event["data"]
-    state = state or {
-        **origin(event),
-        "student": data["student"]["student_id"],
+    student = student or {
+        "district": event.get("districtid"),
         "enrolled": None,
         "left": None,
         "aid": {},
         "judged": [],
     }
     if event["type"] == REGISTRATION:
-        state["enrolled"] = [format_time(parse_time(data["registered_at"])), event["id"]]
-    elif event["type"] in (WITHDRAWAL, TRANSFER):
-        state["left"] = [
-            format_time(start_of(date.fromisoformat(data["effective_date"]))),
-            event["id"],
-        ]
+        enrolled = parse_time(data["registered_at"])
+        return {**student, "enrolled": [format_time(enrolled), event["id"]]}
+    if event["type"] in (WITHDRAWAL, TRANSFER):
+        left = start_of(date.fromisoformat(data["effective_date"]))
+        return {**student, "left": [format_time(left), event["id"]]}
+    paid = {
+        "t": format_time(parse_time(data["paid_at"])),
+        "e": event["id"],
+        "group": f"{data['term']}/{data['aid_category']}",
+        "amount": data["amount_fen"],
+    }
+    return {**student, "aid": {**student["aid"], data["disbursement_id"]: paid}}
+
+
+def _settle(
+    state: State, pages: PageEdits, page: str, ctx: RuleContext[Parameters]
+) -> list[Judged]:
+    """Judge the page's disbursements that the watermark has passed, drop the records
+    whose retention has ended, and index when the page is next due."""
+    watermark, params = ctx.watermark, ctx.params
+    judged: list[Judged] = []
+    dues: list[datetime] = []
+    for student_id, student in list((pages.get(page) or {}).items()):
+        due = _due(student, params)
+        if watermark is not None and due <= watermark:
+            student, findings = _judge(state["school"], student_id, student, watermark)
+            judged += [(due, student_id, finding) for finding in findings]
+            if _expiry(student, params) <= watermark:
+                del pages.edit(page)[student_id]
+                continue
+            pages.edit(page)[student_id] = student
+            due = _due(student, params)
+        dues.append(due)
+    if dues:
+        state["due"][page] = format_time(min(dues))
     else:
-        state["aid"][data["disbursement_id"]] = {
-            "t": format_time(parse_time(data["paid_at"])),
-            "e": event["id"],
-            "group": f"{data['term']}/{data['aid_category']}",
-            "amount": data["amount_fen"],
-        }
-    return on_timer(state, ctx)
+        pages.delete(page)
+        state["due"].pop(page, None)
+    return judged
 
 
-def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+def _step(state: State, pages: PageEdits, judged: list[Judged]) -> Step:
+    """The school's one timer is its earliest due page; findings come student by student,
+    in the order the students' own timers would have fired."""
+    findings = tuple(finding for *_, finding in sorted(judged, key=lambda item: item[:2]))
+    if not state["due"]:
+        return Step(None, None, findings)
+    return Step(state, parse_time(min(state["due"].values())), findings, pages.changed)
+
+
+def _due(student: Page, params: Parameters) -> datetime:
+    """When the record next needs attention: its earliest disbursement not yet judged,
+    or the end of its retention."""
+    pending = [
+        parse_time(paid["t"]) for d, paid in student["aid"].items() if d not in student["judged"]
+    ]
+    return min(pending) if pending else _expiry(student, params)
+
+
+def _expiry(student: Page, params: Parameters) -> datetime:
+    latest = max(
+        [parse_time(paid["t"]) for paid in student["aid"].values()]
+        + [parse_time(x[0]) for x in (student["enrolled"], student["left"]) if x]
+    )
+    return latest + timedelta(days=params.retention_days)
+
+
+def _judge(
+    school: str, student_id: str, student: Page, watermark: datetime
+) -> tuple[Page, list[Finding]]:
+    """The student's disbursements up to the watermark judged, in event-time order."""
     findings: list[Finding] = []
-    aid = sorted(state["aid"].items(), key=lambda item: (parse_time(item[1]["t"]), item[0]))
-    pending = []
+    judged = list(student["judged"])
+    aid = sorted(student["aid"].items(), key=lambda item: (parse_time(item[1]["t"]), item[0]))
+    origin = {"school": school, "district": student["district"]}
     for index, (disbursement, paid) in enumerate(aid):
         moment = parse_time(paid["t"])
-        if disbursement in state["judged"]:
+        if disbursement in judged or moment > watermark:
             continue
-        if ctx.watermark is None or moment > ctx.watermark:
-            pending.append(moment)
-            continue
-        state["judged"].append(disbursement)
-        if not _enrolled(state, moment):
+        judged.append(disbursement)
+        if not _enrolled(student, moment):
+            evidence = [paid["e"], *_enrollment_evidence(student)]
             findings.append(
-                _finding(
-                    state,
-                    disbursement,
-                    paid,
-                    "not_enrolled",
-                    [paid["e"], *_enrollment_evidence(state)],
-                )
+                _finding(origin, student_id, disbursement, paid, "not_enrolled", evidence)
             )
-        earlier = [e for d, e in aid[:index] if e["group"] == paid["group"]]
+        earlier = [e for _, e in aid[:index] if e["group"] == paid["group"]]
         if earlier:
-            findings.append(
-                _finding(state, disbursement, paid, "duplicate", [earlier[0]["e"], paid["e"]])
-            )
-    latest = max(
-        [parse_time(p["t"]) for p in state["aid"].values()]
-        + [parse_time(x[0]) for x in (state["enrolled"], state["left"]) if x]
-    )
-    expiry = latest + timedelta(days=ctx.params.retention_days)
-    if ctx.watermark is not None and expiry <= ctx.watermark:
-        return Step(None, None, tuple(findings))
-    return Step(state, min(pending) if pending else expiry, tuple(findings))
+            evidence = [earlier[0]["e"], paid["e"]]
+            findings.append(_finding(origin, student_id, disbursement, paid, "duplicate", evidence))
+    return {**student, "judged": judged}, findings
 
 
-def _enrolled(state: State, moment) -> bool:
-    enrolled, left = state["enrolled"], state["left"]
+def _enrolled(student: Page, moment: datetime) -> bool:
+    enrolled, left = student["enrolled"], student["left"]
     return (
         enrolled is not None
         and parse_time(enrolled[0]) <= moment
@@ -128,16 +222,21 @@ def _enrolled(state: State, moment) -> bool:
     )
 
 
-def _enrollment_evidence(state: State) -> list[str]:
-    return [x[1] for x in (state["enrolled"], state["left"]) if x]
+def _enrollment_evidence(student: Page) -> list[str]:
+    return [x[1] for x in (student["enrolled"], student["left"]) if x]
 
 
 def _finding(
-    state: State, disbursement: str, paid: dict, name: str, evidence: list[str]
+    origin: dict[str, str | None],
+    student_id: str,
+    disbursement: str,
+    paid: dict,
+    name: str,
+    evidence: list[str],
 ) -> Finding:
     return stored_finding(
-        state,
-        subject=(SubjectKind.STUDENT, state["student"]),
+        origin,
+        subject=(SubjectKind.STUDENT, student_id),
         measured=yuan(paid["amount"]),
         threshold=0,
         comparison=Comparison.GT,

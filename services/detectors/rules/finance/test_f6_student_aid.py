@@ -1,11 +1,27 @@
 from __future__ import annotations
 
+import itertools
+import uuid
+
+import orjson
 import pytest
 
+from contracts.pii import pseudonym
+from services.detectors.core.engine import DEFAULT_MAX_ENTRY_BYTES, Engine
+from services.detectors.core.pages import PAGE_SEPARATOR, page_key, shard_of
+from services.detectors.core.state import InMemoryStateStore, StoredState
 from services.detectors.rules.enrollment.fixtures import registration, student_id, withdrawal
-from services.detectors.rules.finance.f6_student_aid import RULE
+from services.detectors.rules.finance.f6_student_aid import RULE, STUDENT_PAGES
 from services.detectors.rules.finance.fixtures import aid
-from services.detectors.testing import assert_order_independent, run
+from services.detectors.testing import (
+    DETECTED_AT,
+    SCHOOL,
+    JsonRoundTripStore,
+    assert_order_independent,
+    at,
+    rule_set,
+    run,
+)
 
 STUDENT = student_id(1)
 
@@ -78,3 +94,146 @@ def test_order_does_not_matter_within_the_lateness():
     [alert] = assert_order_independent(RULE, events, lateness_minutes=60 * 24 * 60)
     assert alert["subject"] == {"kind": "student", "id": STUDENT}
     assert alert["evidence_event_ids"] == ["aid-D1", "aid-D2"]
+
+
+def school_of(students: int, *, paid_at: str = "2026-10-10T10:00:00+08:00") -> list[dict]:
+    """Every student registered and paid once; the odd ones paid twice in the term."""
+    events = []
+    for n in range(1, students + 1):
+        events += [registration(n), aid(f"A{n}", student_id(n), at=paid_at)]
+        if n % 2:
+            events.append(aid(f"B{n}", student_id(n), at="2026-11-10T10:00:00+08:00"))
+    return events
+
+
+class ReadPages(JsonRoundTripStore):
+    """Records the page entries the engine reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages_read: list[str] = []
+
+    def get(self, rule_id: str, key: str) -> StoredState | None:
+        if PAGE_SEPARATOR in key:
+            self.pages_read.append(key)
+        return super().get(rule_id, key)
+
+
+class LargestEntries(InMemoryStateStore):
+    """Records the largest page and the largest key entry written, as the changelog sees them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.largest = {"page": 0, "key": 0}
+
+    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+        kind = "page" if PAGE_SEPARATOR in key else "key"
+        self.largest[kind] = max(self.largest[kind], len(orjson.dumps(value)))
+        super().put(rule_id, key, value)
+
+
+def feed(engine: Engine, events: list[dict]) -> list[str]:
+    """The alert ids of processing the events (the last one's time moves the watermark)."""
+    return [a.alert_id for e in events for a in engine.process(e, detected_at=DETECTED_AT)]
+
+
+def test_a_school_has_one_key_and_one_timer_however_many_students():
+    """300 students' payments wait for the watermark (90 days' lateness): one timer for all."""
+    engine = Engine(rule_set(RULE, lateness_minutes=60 * 24 * 90), JsonRoundTripStore())
+    feed(engine, school_of(300))
+    entries = list(engine.store.items())
+    keys = [key for _, key, _ in entries if PAGE_SEPARATOR not in key]
+    assert keys == [f"{SCHOOL}|aid"]
+    assert [key for _, key, entry in entries if entry.get("timer")] == keys
+    assert engine.store.get("F6", keys[0])["timer"] == "2026-10-10T10:00:00+08:00"
+    assert len(entries) - 1 > 200  # the students' pages (of 256)
+
+
+def test_a_timer_opens_only_the_pages_with_something_due():
+    stranger = student_id(301)
+    events = [registration(n) for n in range(1, 301)]
+    events.append(aid("D1", stranger, at="2026-10-10T10:00:00+08:00"))
+    store = ReadPages()
+    engine = Engine(rule_set(RULE), store)
+    feed(engine, events)
+    store.pages_read.clear()
+    [alert] = engine.advance_watermark(at("2026-10-11T00:00:00+08:00"), detected_at=DETECTED_AT)
+    assert alert.subject["id"] == stranger
+    assert store.pages_read == [page_key(f"{SCHOOL}|aid", shard_of(stranger, STUDENT_PAGES))]
+
+
+def test_a_page_stays_far_below_the_entry_limit_for_a_school_of_5000_students():
+    """Six payments a student (three categories, two terms), uuid-long ids, and student
+    ids that are real pseudonyms: hashes, which a hash spreads over pages unevenly."""
+    categories = ("boarding_living_allowance", "national_grant", "nutrition_supplement")
+    terms = {"2026-2027-1": "2026-10-10T10:00:00+08:00", "2026-2027-2": "2027-03-10T10:00:00+08:00"}
+    events = []
+    for n in range(1, 5001):
+        student = pseudonym("student_id", str(n), b"test-key")
+        enrolled = registration(n)
+        enrolled["data"]["student"]["student_id"] = student
+        events.append(enrolled)
+        for (term, paid_at), category in itertools.product(terms.items(), categories):
+            disbursement = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{n}/{term}/{category}"))
+            events.append(aid(disbursement, student, at=paid_at, term=term, category=category))
+    store = LargestEntries()
+    engine = Engine(rule_set(RULE), store)  # the engine refuses any entry above 256 KB
+    feed(engine, events)
+    engine.flush(detected_at=DETECTED_AT)
+    assert 20_000 < store.largest["page"] < DEFAULT_MAX_ENTRY_BYTES // 4
+    assert store.largest["key"] < 16 * 1024
+    assert list(store.items()) == []  # every record dropped at the end of its retention
+
+
+def test_retention_drops_a_students_record_and_no_other():
+    key = f"{SCHOOL}|aid"
+    page = page_key(key, shard_of(STUDENT, STUDENT_PAGES))
+    engine = Engine(rule_set(RULE, lateness_minutes=0, retention_days=30), JsonRoundTripStore())
+    feed(
+        engine,
+        [
+            registration(1, at="2026-09-01T09:00:00+08:00"),
+            aid("D1", STUDENT, at="2026-09-10T10:00:00+08:00"),  # the student's latest event
+            registration(2, at="2026-09-20T09:00:00+08:00"),
+        ],
+    )
+    assert STUDENT in engine.store.get("F6", page)["state"]
+    engine.advance_watermark(at("2026-10-10T09:59:00+08:00"), detected_at=DETECTED_AT)
+    assert STUDENT in engine.store.get("F6", page)["state"]
+    engine.advance_watermark(at("2026-10-10T10:00:00+08:00"), detected_at=DETECTED_AT)
+    assert STUDENT not in (engine.store.get("F6", page) or {"state": {}})["state"]
+    assert engine.store.get("F6", key)["timer"] == "2026-10-20T09:00:00+08:00"
+    # the registration went with the record: a later payment finds no enrollment
+    [alert] = feed(engine, [aid("D2", STUDENT, at="2026-10-11T10:00:00+08:00")]) + [
+        a.alert_id for a in engine.flush(detected_at=DETECTED_AT)
+    ]
+    assert alert == run(RULE, [aid("D2", STUDENT, at="2026-10-11T10:00:00+08:00")])[0]["alert_id"]
+    assert list(engine.store.items()) == []
+
+
+def test_out_of_order_payments_across_students_give_the_same_alerts():
+    events = school_of(10) + [
+        aid("X1", student_id(20), at="2026-10-15T10:00:00+08:00"),
+        withdrawal(4, at="2026-11-01T09:00:00+08:00"),
+        aid("X2", student_id(4), at="2026-11-20T10:00:00+08:00", category="national_grant"),
+    ]
+    alerts = assert_order_independent(RULE, events, lateness_minutes=60 * 24 * 60)
+    assert sorted((a["subject"]["id"], a["details"]["finding"]) for a in alerts) == sorted(
+        [(student_id(n), "duplicate") for n in (1, 3, 5, 7, 9)]
+        + [(student_id(20), "not_enrolled"), (student_id(4), "not_enrolled")]
+    )
+
+
+def test_alert_ids_are_those_of_the_per_student_layout():
+    """Rule 1.0.0 kept one key per student; the school key changed where state lives, not
+    what is found: the same alerts, with the same ids."""
+    events = [
+        registration(1),
+        aid("D1", STUDENT, at="2026-10-10T10:00:00+08:00"),
+        aid("D2", STUDENT, at="2026-10-12T10:00:00+08:00"),
+        aid("D3", student_id(2), at="2026-10-11T10:00:00+08:00"),
+    ]
+    assert [(a["details"]["finding"], a["alert_id"]) for a in run(RULE, events)] == [
+        ("not_enrolled", "34a4ae6b635bb4f7ec90e139b3afd035"),
+        ("duplicate", "d09d83be658be7b3d9096b9c7c16a9a9"),
+    ]
