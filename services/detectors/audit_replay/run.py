@@ -30,7 +30,7 @@ from services.detectors.audit_replay.selection import (
 from services.detectors.audit_replay.timerange import AuditRange
 from services.detectors.core.config import RuleSet, load_rule_set
 from services.detectors.errors import RuleEvaluationError
-from services.detectors.runtime.gc_policy import collect_long_lived_state_less_often
+from services.detectors.runtime.process_memory import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
 

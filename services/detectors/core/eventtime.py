@@ -17,7 +17,7 @@ from services.detectors.core.model import Event, Window
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def parse_time(value: str) -> datetime:
     """An ISO-8601 time with offset; a naive time is a contract violation."""
     moment = datetime.fromisoformat(value)
@@ -30,7 +30,7 @@ def event_time(event: Event) -> datetime:
     return parse_time(event["time"])
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def format_time(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).isoformat()
 

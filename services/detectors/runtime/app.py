@@ -93,6 +93,10 @@ def create_app(
         producer_acks=-1,
         producer_max_request_size=MAX_RECORD_BYTES,
         stream_recovery_delay=0.0,
+        # A backlog fills every buffer: one batch per agent and 256 KB per partition keep a
+        # worker's peak memory bounded (measured, 100-school backlog: 367 → 270 MB peak RSS).
+        stream_buffer_maxsize=options.batch_size,
+        consumer_max_fetch_size=256 * 1024,
         web_enabled=False,
         web_port=options.web_port,
         web_bind=settings.bind_host,

@@ -19,7 +19,7 @@ from services.detectors.core.pages import PAGE_SEPARATOR
 from services.detectors.core.rule import GLOBAL_KEY_PREFIX
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def partition_for(key: str, partitions: int) -> int:
     """Cached: kafka-python's murmur2 is pure Python, and a worker routes the same
     schools and global keys over and over (bounded: global keys include people)."""

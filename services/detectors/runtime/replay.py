@@ -26,7 +26,7 @@ from qinglian.topics import DOMAINS, raw_topic
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError, RuleEvaluationError
-from services.detectors.runtime.gc_policy import collect_long_lived_state_less_often
+from services.detectors.runtime.process_memory import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector, Rejected
 from services.detectors.runtime.records import Record
 

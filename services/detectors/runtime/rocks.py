@@ -30,9 +30,9 @@ from services.detectors.runtime.store import split_table_key
 
 STORE_URL = "qinglian-rocksdb://"
 ROCKSDB_OPTIONS = {
-    "block_cache_size": 8 * 1024**2,
+    "block_cache_size": 2 * 1024**2,
     "block_cache_compressed_size": 0,
-    "write_buffer_size": 4 * 1024**2,
+    "write_buffer_size": 1 * 1024**2,
     "max_write_buffer_number": 2,
     "target_file_size_base": 16 * 1024**2,
 }

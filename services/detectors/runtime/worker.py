@@ -21,14 +21,18 @@ from qinglian.settings import Settings
 from qinglian.topics import DOMAINS, raw_topic
 from services.detectors.core.config import RuleSet
 from services.detectors.runtime.app import RuntimeOptions, create_app, repartition_topic
-from services.detectors.runtime.gc_policy import collect_long_lived_state_less_often
 from services.detectors.runtime.metrics import DetectorMetrics
+from services.detectors.runtime.process_memory import (
+    collect_long_lived_state_less_often,
+    limit_malloc_arenas,
+)
 
 
 def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
     """Start a worker and block until it stops (SIGTERM/SIGINT); exits the process."""
     configure_logging(settings, "detectors")
     collect_long_lived_state_less_often()
+    limit_malloc_arenas()
     broker.ensure_topics(settings)
     registry = new_registry()
     metrics = DetectorMetrics(registry)
