@@ -52,9 +52,16 @@ class RuntimeOptions:
     app_id: str | None = None
 
 
+STATE_FORMAT = 2
+"""Bump when a rule's state layout changes (1 → 2: F6 and E2 keep students in pages; RocksDB
+tables). Workers of a new format form a new consumer group with empty tables, read the raw
+topics (kept indefinitely) from the beginning and rebuild their state; the alerts they raise
+again have the ids they had, so alerting records them once."""
+
+
 def detectors_app_id(settings: Settings) -> str:
     """The consumer group of the detector workers (and the prefix of their changelog topics)."""
-    return settings.topic("detectors")
+    return settings.topic(f"detectors.state{STATE_FORMAT}")
 
 
 def repartition_topic(settings: Settings) -> str:
