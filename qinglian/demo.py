@@ -249,12 +249,15 @@ def _progress_line(settings: Settings, plan: DemoPlan) -> str:
     pulled = _scrape(
         f"{host}:{settings.ingest_pull_metrics_port}/metrics", "qinglian_ingest_connector_records_total", result="accepted"
     )
-    alerts = sum(
-        _scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics", "qinglian_detectors_alerts_total")
-        for index in range(plan.workers)
-    )
+    workers = [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
+    alerts = sum(_scrape(url, "qinglian_detectors_alerts_total") for url in workers)
+    # Every worker exports its whole group's lag: one reading (the larger), not their sum.
+    lag = max(_scrape(url, "qinglian_consumer_lag_messages") for url in workers)
     cases = _scrape(f"{host}:{settings.alerting_metrics_port}/metrics", "qinglian_alerting_cases")
-    return f"推送 pushed {accepted:,.0f} · 拉取 pulled {pulled:,.0f} · 预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
+    return (
+        f"推送 pushed {accepted:,.0f} · 拉取 pulled {pulled:,.0f} · 检测积压 detector lag {lag:,.0f} · "
+        f"预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
+    )
 
 
 def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, password: str) -> str:

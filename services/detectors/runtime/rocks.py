@@ -2,8 +2,8 @@
 
 State for a district's schools (students, invoices, prices, processes) does not fit a
 worker's memory budget as Python objects, so the tables keep it in RocksDB (rocksdict),
-one database per changelog partition as faust's own RocksDB store does, with a small
-block cache. faust's store files a write under the partition of the event being
+one database per changelog partition as faust's own RocksDB store does, all of them within
+one memory budget (``ROCKSDB_MEMORY_BYTES``). faust's store files a write under the partition of the event being
 processed (``current_event()``), which suits an agent that updates its own key per
 event; the batch runner instead writes every key a batch changed at once, so this store
 routes each key itself, by the school id (or global key) at the head of the table key —
@@ -16,6 +16,7 @@ worker recovers only the changelog written after that offset.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -29,20 +30,54 @@ from services.detectors.runtime.partitioning import partition_for, routing_key
 from services.detectors.runtime.store import split_table_key
 
 STORE_URL = "qinglian-rocksdb://"
+ROCKSDB_MEMORY_BYTES = 48 * 1024**2
+"""What RocksDB may hold in memory in one worker, all its partition databases together: one
+block cache, which also holds their index and filter blocks and is charged for their memtables.
+Without it every database has its own (faust's defaults: 64 MB memtables ×3 and a 2 GB cache)
+and index blocks grow with the state, outside any cache."""
+MEMTABLE_BYTES = 16 * 1024**2
+"""Of that, the memtables' share: when they reach it, the largest is flushed to disk."""
+MAX_OPEN_FILES = 256
 ROCKSDB_OPTIONS = {
-    "block_cache_size": 2 * 1024**2,
-    "block_cache_compressed_size": 0,
-    "write_buffer_size": 1 * 1024**2,
+    "write_buffer_size": 1024**2,
     "max_write_buffer_number": 2,
     "target_file_size_base": 16 * 1024**2,
 }
-"""Per partition database: small memtables and cache keep a worker's resident memory
-bounded whatever the amount of state (faust's defaults are 64 MB memtables ×3 and a 2 GB cache)."""
+
+
+@functools.cache
+def _shared_memory() -> tuple[rocksdict.Cache, rocksdict.WriteBufferManager]:
+    cache = rocksdict.Cache(ROCKSDB_MEMORY_BYTES)
+    return cache, rocksdict.WriteBufferManager.new_write_buffer_manager_with_cache(MEMTABLE_BYTES, False, cache)
+
+
+class SharedMemoryOptions(rocksdb.RocksDBOptions):
+    """faust's options for one partition database, drawing on the worker's shared memory budget."""
+
+    def as_options(self) -> rocksdict.Options:
+        cache, memtables = _shared_memory()
+        options = rocksdict.Options(raw_mode=True)
+        options.create_if_missing(True)
+        options.set_max_open_files(MAX_OPEN_FILES)
+        options.set_write_buffer_size(self.write_buffer_size)
+        options.set_max_write_buffer_number(self.max_write_buffer_number)
+        options.set_target_file_size_base(self.target_file_size_base)
+        options.set_write_buffer_manager(memtables)
+        table = rocksdict.BlockBasedOptions()
+        table.set_bloom_filter(self.bloom_filter_size, True)
+        table.set_block_cache(cache)
+        table.set_cache_index_and_filter_blocks(True)
+        table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+        table.set_index_type(rocksdict.BlockBasedIndexType.binary_search())
+        options.set_block_based_table_factory(table)
+        return options
 
 
 class KeyRoutedRocksStore(rocksdb.Store):
     def __init__(self, *args: Any, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, options={**ROCKSDB_OPTIONS, **(options or {})}, driver="rocksdict", **kwargs)
+        settings = {**ROCKSDB_OPTIONS, **(options or {})}
+        super().__init__(*args, options=dict(settings), driver="rocksdict", **kwargs)
+        self.rocksdb_options = SharedMemoryOptions(**settings, use_rocksdict=True)
 
     def partition_of(self, key: bytes) -> int:
         """The partition of a serialized table key (a JSON string ``"<rule id>|<state key>"``)."""
