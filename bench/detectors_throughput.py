@@ -106,7 +106,7 @@ def measure(schools: int, days: int, logs: Path) -> None:
 
         worker = start_process(settings, [*here, "worker"], logs / "worker.log")
         watched = [*raw_topics(settings), repartition_topic(settings)]
-        detectors = follow_group(settings, detectors_app_id(settings), watched, total)
+        detectors = follow_group(settings, detectors_app_id(settings), watched, total, timeout=max(900.0, total / 500))
         rss = peak_rss_mb(worker.pid)
         stop(worker)
 

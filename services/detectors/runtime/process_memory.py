@@ -2,10 +2,11 @@
 
 Rule state is a great many small, long-lived dicts (students, pages, windows). With
 CPython's default thresholds a full (generation 2) collection walks all of them every
-few hundred thousand allocations, and the engine allocates several dicts per event:
-measured over 100 schools' replay, the engine ran at 15,300 events/s with the defaults
-and 21,400–24,100 with full collections a hundred times rarer. Young collections are kept
-as they are, so short-lived cycles are still freed promptly.
+few hundred thousand allocations, and the engine allocates several dicts per event; the
+more state (and anything else) a process holds, the longer each full collection takes.
+`bench.engine_throughput` measures it: over 100 schools, 12,765 events/s with the default
+thresholds and 14,712 with full collections a hundred times rarer. Young collections are
+kept as they are, so short-lived cycles are still freed promptly.
 
 A worker's threads (faust's consumer thread, RocksDB's flushes) each get a glibc malloc
 arena of their own by default, up to eight per core, and memory freed in one is not reused
