@@ -64,7 +64,7 @@ def test_check_fails_when_the_schema_drifts_from_the_models(empty_database_url: 
         connection.execute(sa.text("DROP INDEX ix_cases_district_inbox"))
     engine.dispose()
     with pytest.raises(
-        MigrationError, match="models and migrations differ.*ix_cases_district_inbox"
+        MigrationError, match="case tables and migrations differ.*ix_cases_district_inbox"
     ):
         migrator.check(empty_database_url)
 

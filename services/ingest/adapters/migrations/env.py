@@ -10,40 +10,17 @@ left alone.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import context
 
+from qinglian.migrations import run_migrations
 from services.ingest.adapters.dedup_store import metadata as dedup_metadata
 from services.ingest.adapters.migrator import VERSION_TABLE
 from services.ingest.connectors.adapters.checkpoints import metadata as checkpoint_metadata
 
-config = context.config
-
-
-def _include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    return not (type_ == "table" and reflected and compare_to is None)
-
-
-def run_migrations() -> None:
-    engine = sa.create_engine(config.attributes["database_url"])
-    try:
-        with engine.connect() as connection:
-            context.configure(
-                connection=connection,
-                target_metadata=[dedup_metadata, checkpoint_metadata],
-                version_table=VERSION_TABLE,
-                include_object=_include_object,
-                compare_type=True,
-                render_as_batch=connection.dialect.name == "sqlite",
-            )
-            with context.begin_transaction():
-                context.run_migrations()
-    finally:
-        engine.dispose()
-
-
-run_migrations()
+run_migrations(
+    context,
+    sa.create_engine(context.config.attributes["database_url"]),
+    [dedup_metadata, checkpoint_metadata],
+    version_table=VERSION_TABLE,
+)
