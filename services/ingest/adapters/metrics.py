@@ -44,16 +44,16 @@ class IngestMetrics:
         )
         self._seen: set[tuple[str, str]] = set()
 
-    def received(self, source: str, event_type: str | None) -> None:
+    def received(self, source: str, event_type: str | None, count: int = 1) -> None:
         labels = (source, event_type or UNKNOWN_TYPE_LABEL)
-        self._received.labels(*labels).inc()
+        self._received.labels(*labels).inc(count)
         if labels not in self._seen:
             self._seen.add(labels)
             for status in ItemStatus:
                 self._results.labels(*labels, status.value)
 
-    def result(self, source: str, event_type: str | None, result: str) -> None:
-        self._results.labels(source, event_type or UNKNOWN_TYPE_LABEL, result).inc()
+    def result(self, source: str, event_type: str | None, result: str, count: int = 1) -> None:
+        self._results.labels(source, event_type or UNKNOWN_TYPE_LABEL, result).inc(count)
 
-    def deadlettered(self, stage: str, reason: str) -> None:
-        self._deadletters.labels(stage, reason).inc()
+    def deadlettered(self, stage: str, reason: str, count: int = 1) -> None:
+        self._deadletters.labels(stage, reason).inc(count)

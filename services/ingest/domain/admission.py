@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from contracts import registry
 from contracts.errors import ContractViolation, UnknownEventType
+from qinglian.topics import DOMAINS
 from services.ingest.domain.results import (
+    DOMAIN_NOT_INGESTED,
     NOT_AN_OBJECT,
     SOURCE_SCHOOL_NOT_ALLOWED,
     SOURCE_TYPE_NOT_ALLOWED,
@@ -43,8 +45,31 @@ def admit(index: int, item: object, source: SourceSystem) -> Verdict:
     raw_type = item.get("type")
     domain = _domain(raw_type)
     event_type = raw_type if domain is not None else None
-    reasons = (*_permission_reasons(item, source), *_contract_reasons(item))
+    refusal = domain_refusal(domain) if domain is not None else None
+    reasons = (
+        *((refusal,) if refusal else ()),
+        *_permission_reasons(item, source),
+        *_contract_reasons(item),
+    )
     return Verdict(index, item, event_id, event_type, domain, reasons)
+
+
+def domain_refusal(domain: str) -> Reason | None:
+    """Why no source may send events of this domain through ingest, or None if it may.
+
+    Ingest publishes the schools' events, one raw topic per domain. Alerts (and any other
+    domain without a raw topic) are raised by the detectors alone, whatever a source's
+    registered type patterns say.
+    """
+    if domain in DOMAINS:
+        return None
+    return Reason(
+        "type",
+        DOMAIN_NOT_INGESTED,
+        f"{domain} 域的事件只由检测器发布，不经数据接入 / events of the {domain} domain are "
+        "published by the detectors only, never through ingest; "
+        f"ingest accepts {', '.join(DOMAINS)} events",
+    )
 
 
 def _domain(event_type: object) -> str | None:

@@ -5,7 +5,7 @@ Status semantics (the body is authoritative; the status is a summary):
     200  every event is accepted or duplicate
     207  some events are accepted or duplicate, some rejected
     403  nothing accepted, and every rejected event was refused because the source
-         may not publish its type or school
+         may not publish its type or school, or because no source may (alerts)
     422  nothing accepted, and at least one event was rejected by its contract
 
 Every rejected event is in the dead-letter topic (``deadletter_id``), so a 207, 403
@@ -40,7 +40,10 @@ class Reason:
 NOT_AN_OBJECT = "not_an_object"
 SOURCE_TYPE_NOT_ALLOWED = "source_type_not_allowed"
 SOURCE_SCHOOL_NOT_ALLOWED = "source_school_not_allowed"
-PERMISSION_RULES = frozenset({SOURCE_TYPE_NOT_ALLOWED, SOURCE_SCHOOL_NOT_ALLOWED})
+DOMAIN_NOT_INGESTED = "domain_not_ingested"  # alerts: only the detectors publish them
+PERMISSION_RULES = frozenset(
+    {SOURCE_TYPE_NOT_ALLOWED, SOURCE_SCHOOL_NOT_ALLOWED, DOMAIN_NOT_INGESTED}
+)
 
 
 @dataclass(frozen=True, slots=True)

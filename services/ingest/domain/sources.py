@@ -11,11 +11,15 @@ registered for every school at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 MAX_ACTIVE_KEYS = 2
+# Answers remembered per (value, patterns): event types and school ids are bounded sets, and
+# every event of a push batch asks about both.
+PERMISSION_ANSWERS_REMEMBERED = 65_536
 
 
 class SourceDefinitionError(ValueError):
@@ -66,10 +70,15 @@ class SourceSystem:
         return next((key for key in self.keys if key.key_id == key_id), None)
 
     def may_publish_type(self, event_type: str) -> bool:
-        return any(fnmatchcase(event_type, pattern) for pattern in self.event_types)
+        return _matches_any(event_type, self.event_types)
 
     def may_publish_school(self, school_id: str) -> bool:
-        return any(fnmatchcase(school_id, pattern) for pattern in self.school_ids)
+        return _matches_any(school_id, self.school_ids)
+
+
+@functools.lru_cache(maxsize=PERMISSION_ANSWERS_REMEMBERED)
+def _matches_any(value: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(value, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True, slots=True)

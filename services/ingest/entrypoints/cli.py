@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from qinglian.errors import ConfigurationError
-from services.ingest.config import PushOptions
+from services.ingest.config import PushOptions, default_workers
 from services.ingest.connectors.cli import pull_app
 from services.ingest.errors import RedriveRefused
 
@@ -40,6 +40,14 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="端口 / Port (default: QINGLIAN_INGEST_PORT).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="工作进程数 / Worker processes sharing the port "
+            "(default: one per core, at most 4; /metrics sums them).",
+        ),
+    ] = None,
 ) -> None:
     """推送接口 / Serve POST /v1/events (and /metrics on QINGLIAN_INGEST_METRICS_PORT)."""
     from services.ingest import bootstrap
@@ -55,6 +63,7 @@ def serve(
         host=host or settings.bind_host,
         port=port or settings.ingest_port,
         options=options,
+        workers=workers or default_workers(),
     )
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
+import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -39,10 +41,18 @@ from services.ingest.service_layer.ports import DedupStore, Publisher
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class _ResultsResponse(JSONResponse):
+    """The same JSON as JSONResponse, rendered by orjson: a batch has a result per event."""
+
+    def render(self, content: object) -> bytes:
+        return orjson.dumps(content)
 
 
 def create_app(
@@ -54,6 +64,7 @@ def create_app(
     metrics: IngestMetrics | None = None,
     options: PushOptions | None = None,
     clock: Clock = utc_now,
+    lifespan: Lifespan | None = None,
 ) -> FastAPI:
     options = options or PushOptions()
     metrics = metrics or IngestMetrics(new_registry())
@@ -64,7 +75,10 @@ def create_app(
         title="清廉 Qinglian 数据接入 / Ingest push API",
         version=__version__,
         description=openapi.DESCRIPTION,
+        lifespan=lifespan,
     )
+
+    pushes_in_progress = 0  # in this process; only the event loop's thread changes it
 
     @app.get("/healthz", summary="存活检查 / Liveness", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -78,10 +92,16 @@ def create_app(
         openapi_extra=openapi.push_request(options.limits),
     )
     async def post_events(request: Request) -> JSONResponse:
+        nonlocal pushes_in_progress
         started = time.perf_counter()
+        pushes_in_progress += 1
         try:
-            return await _push(request, ingestion, sources, options, clock)
+            response = await _push(request, ingestion, sources, options, clock)
+            if options.spread_busy_connections and pushes_in_progress > 1:
+                response.headers["Connection"] = "close"
+            return response
         finally:
+            pushes_in_progress -= 1
             metrics.push_duration.observe(time.perf_counter() - started)
 
     return app
@@ -120,7 +140,7 @@ async def _push(
         "summary": counts,
         "results": [result.as_dict() for result in results],
     }
-    return JSONResponse(body, status_code=response_status(results))
+    return _ResultsResponse(body, status_code=response_status(results))
 
 
 async def _read_body(request: Request, limits: BodyLimits) -> bytes:

@@ -35,7 +35,8 @@ keys signed).
 `duplicate` (its id was already accepted from this source; not published again) or `rejected`
 (with the field path and the rule; recorded in the dead-letter topic under `deadletter_id`).
 200: all accepted or duplicate; 207: mixed; 403: nothing accepted, all refused for source
-permissions (type or school); 422: nothing accepted, some event broke its contract.
+permissions (type or school) or because no source may push them (`domain_not_ingested`:
+alerts, which only the detectors publish); 422: nothing accepted, some event broke its contract.
 400/401/413/503 refuse the whole request and record nothing: re-send it (after `Retry-After`
 for 503).
 """

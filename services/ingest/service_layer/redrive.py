@@ -16,6 +16,7 @@ import structlog
 from contracts import registry
 from contracts.errors import ContractViolation
 from services.ingest.domain import deadletter
+from services.ingest.domain.admission import domain_refusal
 from services.ingest.errors import DeadLetterNotFound, RedriveRefused, StorageUnavailable
 from services.ingest.service_layer.ingestion import Ingestion
 from services.ingest.service_layer.ports import DeadLetterReader, Message
@@ -62,6 +63,9 @@ def redrive(
     event = dict(candidate)
     _validate(event)
     event_id, domain = str(event["id"]), registry.domain_of(str(event["type"]))
+    refusal = domain_refusal(domain)
+    if refusal is not None:
+        raise RedriveRefused(refusal.message)
     if deps.dedup_store.seen(letter.source, [event_id]):
         raise RedriveRefused(
             f"事件已接收 / event {event_id} from source '{letter.source}' was already accepted"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,15 +35,16 @@ sources:
 """
 
 
-@pytest.fixture
-def server(postgres_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+@contextmanager
+def serving(database_url: str, tmp_path: Path, *options: str) -> Iterator[tuple[str, str, Path]]:
+    """`qinglian ingest serve` in a process of its own: (base URL, metrics URL, log file)."""
     sources = tmp_path / "sources.yaml"
     sources.write_text(SOURCES, encoding="utf-8")
     port, metrics_port = free_port(), free_port()
     log_path = tmp_path / "ingest.log"
     env = {
         **os.environ,
-        "QINGLIAN_DATABASE_URL": postgres_database_url,
+        "QINGLIAN_DATABASE_URL": database_url,
         "QINGLIAN_INGEST_METRICS_PORT": str(metrics_port),
         "QINGLIAN_LOG_FORMAT": "json",
         "TEST_FULING_OLD_KEY": OLD_KEY.secret.decode(),
@@ -56,6 +59,7 @@ def server(postgres_database_url: str, tmp_path: Path) -> Iterator[tuple[str, st
         str(sources),
         "--port",
         str(port),
+        *options,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -74,6 +78,12 @@ def server(postgres_database_url: str, tmp_path: Path) -> Iterator[tuple[str, st
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+@pytest.fixture
+def server(postgres_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    with serving(postgres_database_url, tmp_path) as running:
+        yield running
 
 
 def labels(values: dict[str, str]) -> frozenset[tuple[str, str]]:
@@ -131,3 +141,30 @@ def test_serve_end_to_end(
     logs = log_path.read_text(encoding="utf-8")
     assert bad["id"] in logs, "rejections are logged by id"
     assert CLEAR_ID_NUMBER not in logs
+
+
+def test_workers_share_the_port_and_metrics_count_every_worker(
+    postgres_database_url: str, tmp_path: Path
+) -> None:
+    pushes, per_push = 24, 20
+    with serving(postgres_database_url, tmp_path, "--workers", "2") as (
+        base,
+        metrics_url,
+        log_path,
+    ):
+        # Concurrent pushes, each on a fresh connection, which the kernel hands to either worker.
+        with ThreadPoolExecutor(8) as pool:
+            responses = list(
+                pool.map(lambda _: push(base, [event(AID) for _ in range(per_push)]), range(pushes))
+            )
+        assert [response.status_code for response in responses] == [200] * pushes
+        metrics = scrape(metrics_url)
+        logs = log_path.read_text(encoding="utf-8")
+
+    aid = {"source": "fuling-finance", "type": "cn.edu.qinglian.finance.aid_disbursement.v1"}
+    assert metrics["qinglian_ingest_events_received_total", labels(aid)] == pushes * per_push
+    assert metrics["qinglian_ingest_events_total", labels({**aid, "result": "accepted"})] == (
+        pushes * per_push
+    )
+    assert metrics["qinglian_ingest_push_request_duration_seconds_count", labels({})] == pushes
+    assert logs.count("Started server process") == 2, "two worker processes ran"

@@ -18,6 +18,7 @@ PREFIX = "cn.edu.qinglian."
 VOUCHER = "finance.payment_voucher.v1"
 AID = "finance.aid_disbursement.v1"  # carries a clear id_number
 MEAL_FEE = "canteen.meal_fee_payment.v1"
+ALERT = "alerts.alert.v1"  # published by the detectors, never through ingest
 CLEAR_ID_NUMBER = "500102201304151236"
 SCHOOL = "500102001"
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -53,6 +54,16 @@ def finance_source(
         event_types=(f"{PREFIX}finance.*",),
         school_ids=tuple(schools),
         name="涪陵区数字财务",
+    )
+
+
+def any_type_source(source_id: str = "district-platform") -> SourceSystem:
+    """A source registered for every type and school: permissions alone refuse nothing."""
+    return SourceSystem(
+        source_id=source_id,
+        keys=(NEW_KEY,),
+        event_types=(f"{PREFIX}*",),
+        school_ids=("*",),
     )
 
 

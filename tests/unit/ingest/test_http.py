@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import httpx
@@ -17,8 +19,10 @@ from services.ingest.config import PushOptions
 from services.ingest.domain.batch import BodyLimits
 from services.ingest.domain.signature import SIGNATURE_HEADER, signing_headers
 from services.ingest.entrypoints.http import create_app
+from services.ingest.service_layer.ports import Message
 from tests.unit.ingest.support import (
     AID,
+    ALERT,
     CLEAR_ID_NUMBER,
     NEW_KEY,
     NOW,
@@ -137,6 +141,15 @@ class TestResults:
         assert response.status_code == 403
         assert response.json()["results"][0]["reasons"][0]["rule"] == "source_type_not_allowed"
 
+    async def test_alert_is_403_with_the_detectors_only_reason(
+        self, client: httpx.AsyncClient, publisher: RecordingPublisher
+    ) -> None:
+        response = await push(client, event(ALERT))
+        assert response.status_code == 403
+        [reason, *_] = response.json()["results"][0]["reasons"]
+        assert reason["rule"] == "domain_not_ingested" and "detectors only" in reason["message"]
+        assert publisher.on("qinglian.raw.finance") == []
+
     async def test_ndjson(self, client: httpx.AsyncClient) -> None:
         body = b"\n".join(orjson.dumps(event()) for _ in range(3)) + b"\n"
         response = await push(client, body=body, content_type="application/x-ndjson")
@@ -236,3 +249,52 @@ class TestDocumentation:
 
     async def test_health(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+class MeetingPublisher(RecordingPublisher):
+    """Holds each publish until `parties` of them are in progress at once (from worker threads)."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.meeting = threading.Barrier(parties, timeout=10)
+
+    def publish(self, messages: Sequence[Message]) -> list[bool]:
+        self.meeting.wait()
+        return super().publish(messages)
+
+
+class TestConnectionSpreading:
+    """A worker busy with another push asks the sender to reconnect (to a less busy worker)."""
+
+    @staticmethod
+    def client_of(publisher: RecordingPublisher, *, spread: bool) -> httpx.AsyncClient:
+        app = create_app(
+            Settings(),
+            publisher=publisher,
+            dedup_store=InMemoryDedupStore(),
+            sources=registry_of(),
+            options=PushOptions(limits=LIMITS, spread_busy_connections=spread),
+            clock=FixedClock(),
+        )
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest")
+
+    async def test_the_push_answered_while_another_is_in_progress_closes_its_connection(
+        self,
+    ) -> None:
+        async with self.client_of(MeetingPublisher(2), spread=True) as client:
+            responses = await asyncio.gather(push(client, event()), push(client, event()))
+        assert [r.status_code for r in responses] == [200, 200]
+        assert sorted(r.headers.get("connection", "keep-alive") for r in responses) == [
+            "close",
+            "keep-alive",
+        ]
+
+    async def test_a_lone_push_keeps_its_connection(self) -> None:
+        async with self.client_of(RecordingPublisher(), spread=True) as client:
+            response = await push(client, event())
+        assert "connection" not in response.headers
+
+    async def test_a_single_process_server_never_closes(self) -> None:
+        async with self.client_of(MeetingPublisher(2), spread=False) as client:
+            responses = await asyncio.gather(push(client, event()), push(client, event()))
+        assert all("connection" not in r.headers for r in responses)

@@ -20,12 +20,14 @@ from services.ingest.errors import StorageUnavailable
 from services.ingest.service_layer.ingestion import Ingestion, ingest
 from tests.unit.ingest.support import (
     AID,
+    ALERT,
     CLEAR_ID_NUMBER,
     MEAL_FEE,
     NOW,
     PREFIX,
     VOUCHER,
     RecordingPublisher,
+    any_type_source,
     broken,
     event,
     finance_source,
@@ -168,6 +170,34 @@ class TestRejected:
             ("type", "source_type_not_allowed")
         ]
         assert all(r.forbidden for r in results)
+
+    def test_alerts_are_refused_from_a_source_registered_for_every_type(
+        self, deps: Ingestion, publisher: RecordingPublisher, metrics: IngestMetrics
+    ) -> None:
+        alert, voucher = event(ALERT), event()
+        results = run(deps, [alert, voucher], any_type_source())
+        assert [r.status for r in results] == [ItemStatus.REJECTED, ItemStatus.ACCEPTED]
+        [reason] = results[0].reasons
+        assert (reason.path, reason.rule) == ("type", "domain_not_ingested")
+        assert "detectors only" in reason.message and "检测器" in reason.message
+        assert results[0].forbidden
+        assert [m.value["id"] for m in publisher.messages if m.cloudevent] == [voucher["id"]]
+        [letter] = publisher.on(DLQ)
+        assert letter.value["payload"]["id"] == alert["id"]
+        assert (
+            metrics.registry.get_sample_value(
+                "qinglian_ingest_deadletters_total",
+                {"stage": "push", "reason": "domain_not_ingested"},
+            )
+            == 1
+        )
+
+    def test_alert_from_a_finance_source_names_the_domain_rule_first(self, deps: Ingestion) -> None:
+        [result] = run(deps, [event(ALERT)])
+        assert [r.rule for r in result.reasons] == [
+            "domain_not_ingested",
+            "source_type_not_allowed",
+        ]
 
     def test_non_object_item(self, deps: Ingestion, publisher: RecordingPublisher) -> None:
         [result] = run(deps, ["just text"])

@@ -16,6 +16,7 @@ from services.ingest.errors import DeadLetterNotFound, RedriveRefused, StorageUn
 from services.ingest.service_layer.ingestion import Ingestion, ingest
 from services.ingest.service_layer.redrive import redrive
 from tests.unit.ingest.support import (
+    ALERT,
     NOW,
     ListDeadLetterReader,
     RecordingPublisher,
@@ -92,6 +93,15 @@ def test_already_accepted_event_is_refused(deps: Ingestion, publisher: Recording
     reader = rejected(deps, publisher, {**good, "data": {}})
     with pytest.raises(RedriveRefused, match="already accepted"):
         redrive(deps, reader, "dl-1", fixed=good, at=NOW)
+
+
+def test_alert_is_refused_even_from_a_trusted_operator(
+    deps: Ingestion, publisher: RecordingPublisher
+) -> None:
+    reader = rejected(deps, publisher, event(ALERT))
+    with pytest.raises(RedriveRefused, match="detectors only"):
+        redrive(deps, reader, "dl-1", fixed=None, at=NOW)
+    assert [message for message in publisher.messages if message.cloudevent] == []
 
 
 def test_unknown_id(deps: Ingestion) -> None:
