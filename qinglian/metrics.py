@@ -10,8 +10,9 @@ A service that runs several worker processes (the push API) uses
 prometheus-client's multiprocess mode instead: ``multiprocess_metrics()`` gives the
 workers a fresh directory (``PROMETHEUS_MULTIPROC_DIR``) where each writes its
 samples, and the serving process sums them. Counters and histograms sum across
-workers; the standard process_* metrics are not exported then, since they would
-describe the serving process alone.
+workers; the standard process_* metrics (memory, CPU) then describe the serving
+process and its workers together (``ProcessTreeCollector``), so the dashboards'
+memory and CPU panels keep one series per service.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, ProcessCollector, multiprocess, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from qinglian.errors import PortInUse
 
@@ -49,6 +52,7 @@ def multiprocess_metrics() -> Iterator[CollectorRegistry]:
         os.environ[MULTIPROCESS_DIRECTORY_VARIABLE] = directory
         registry = CollectorRegistry(auto_describe=True)
         multiprocess.MultiProcessCollector(registry, path=directory)
+        registry.register(ProcessTreeCollector(os.getpid()))
         try:
             yield registry
         finally:
@@ -56,6 +60,46 @@ def multiprocess_metrics() -> Iterator[CollectorRegistry]:
                 del os.environ[MULTIPROCESS_DIRECTORY_VARIABLE]
             else:
                 os.environ[MULTIPROCESS_DIRECTORY_VARIABLE] = previous
+
+
+class ProcessTreeCollector:
+    """``process_resident_memory_bytes`` and ``process_cpu_seconds_total`` of a process and
+    its children together, read from /proc (Linux; nothing where /proc is missing)."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        stats = [stat for stat in map(_proc_stat, [self._pid, *_children(self._pid)]) if stat]
+        if not stats:
+            return
+        ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+        yield GaugeMetricFamily(
+            "process_resident_memory_bytes", "Resident memory of the service's processes, in bytes.",
+            value=sum(int(stat[21]) for stat in stats) * page,
+        )
+        yield CounterMetricFamily(
+            "process_cpu_seconds_total", "User and system CPU time of the service's processes, in seconds.",
+            value=sum(int(stat[11]) + int(stat[12]) for stat in stats) / ticks,
+        )
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        stat = _proc_stat(int(entry.name))
+        if stat is not None and int(stat[1]) == pid:
+            children.append(int(entry.name))
+    return children
 
 
 def serve_metrics(registry: CollectorRegistry, port: int, setting: str, host: str = "127.0.0.1") -> None:
