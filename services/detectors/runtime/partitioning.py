@@ -11,19 +11,13 @@ changelog both use it.
 
 from __future__ import annotations
 
-import functools
-
-from kafka.partitioner.default import murmur2
-
+from qinglian.broker import key_partition
 from services.detectors.core.pages import PAGE_SEPARATOR
 from services.detectors.core.rule import GLOBAL_KEY_PREFIX
 
 
-@functools.lru_cache(maxsize=8192)
 def partition_for(key: str, partitions: int) -> int:
-    """Cached: kafka-python's murmur2 is pure Python, and a worker routes the same
-    schools and global keys over and over (bounded: global keys include people)."""
-    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
+    return key_partition(key.encode("utf-8"), partitions)
 
 
 def routing_key(state_key: str) -> str:

@@ -8,7 +8,6 @@ re-sends, and consumers deduplicate by event id (at-least-once).
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,16 +16,16 @@ import orjson
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from kafka.partitioner.default import DefaultPartitioner, murmur2
+from kafka.partitioner.default import DefaultPartitioner
 from kafka.producer.future import FutureRecordMetadata
 
 from qinglian import broker
+from qinglian.broker import key_partition
 from qinglian.errors import BrokerUnavailable
 from qinglian.settings import Settings
 from services.ingest.service_layer.ports import Message
 
 JSON_CONTENT_TYPE = b"application/json"
-KEY_HASHES_REMEMBERED = 65_536
 
 log = structlog.get_logger(__name__)
 
@@ -126,15 +125,9 @@ class KafkaPublisher:
         return True
 
 
-@functools.lru_cache(maxsize=KEY_HASHES_REMEMBERED)
-def _key_hash(key: bytes) -> int:
-    return murmur2(key) & 0x7FFFFFFF
-
-
 def keyed_partition(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
-    """kafka-python's default partitioner (Java's murmur2, so every client agrees on a key's
-    partition), with each key's hash remembered. Raw events are keyed by school id, a bounded
-    set, and hashing the key in pure Python was some 15 % of the per-record producer cost."""
+    """kafka-python's default partitioner with each key's partition remembered: raw events are
+    keyed by school id, and hashing in pure Python was some 15 % of the per-record producer cost."""
     if key is None:
         return DefaultPartitioner()(key, all_partitions, available)
-    return all_partitions[_key_hash(key) % len(all_partitions)]
+    return all_partitions[key_partition(key, len(all_partitions))]
