@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     bind_host: str = Field("127.0.0.1", description="Address the HTTP APIs and /metrics listen on (0.0.0.0 in containers).")
     ingest_port: int = Field(8100, description="HTTP port of the push API (`qinglian ingest serve`).")
+    ingest_workers: int | None = Field(
+        None, ge=1, description="Push API worker processes sharing the port; unset: one per core, at most 4."
+    )
     ingest_sources_file: Path | None = Field(
         None, description="Sources file of the push API (ids, HMAC keys by env-var name, permitted types and schools)."
     )

@@ -45,7 +45,7 @@ def serve(
         typer.Option(
             min=1,
             help="工作进程数 / Worker processes sharing the port "
-            "(default: one per core, at most 4; /metrics sums them).",
+            "(default: QINGLIAN_INGEST_WORKERS, else one per core, at most 4; /metrics sums them).",
         ),
     ] = None,
 ) -> None:
@@ -63,7 +63,7 @@ def serve(
         host=host or settings.bind_host,
         port=port or settings.ingest_port,
         options=options,
-        workers=workers or default_workers(),
+        workers=workers or settings.ingest_workers or default_workers(),
     )
 
 
