@@ -37,11 +37,15 @@ from services.detectors.runtime.messages import (
 )
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.partitioning import partition_for, routing_key
+from services.detectors.runtime.process_memory import release_free_memory
 from services.detectors.runtime.processor import BatchResult, GlobalDetector, SchoolDetector
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.store import BufferedTableStore, split_table_key
 
 log = structlog.get_logger("qinglian.detectors")
+
+TRIM_INTERVAL_SECONDS = 2.0
+"""How often a runner hands freed batch memory back to the system (see ``process_memory``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,7 @@ class BatchRunner:
         self._outputs = outputs
         self._metrics = metrics
         self._owned: frozenset[int] = frozenset()
+        self._next_trim = 0.0
         self.store = BufferedTableStore(table.data, self._owns)
         self.detector = detector_factory(self.store)
 
@@ -171,6 +176,9 @@ class BatchRunner:
         await self._publish(result)
         await self._write_state()
         self._count(result)
+        if time.monotonic() >= self._next_trim:
+            release_free_memory()
+            self._next_trim = time.monotonic() + TRIM_INTERVAL_SECONDS
 
     def _owns(self, state_key: str) -> bool:
         return partition_for(routing_key(state_key), self._outputs.partitions) in self._owned
