@@ -33,6 +33,7 @@ from contracts.pii import pseudonymize
 from qinglian import broker
 from qinglian.settings import Settings
 from qinglian.topics import raw_topic
+from services.detectors.audit_replay.cli import replay_progress
 from services.detectors.audit_replay.kafka_reading import KafkaSources
 from services.detectors.audit_replay.run import plan_request, run_replay
 from services.detectors.audit_replay.timerange import AuditRange
@@ -115,19 +116,9 @@ def main() -> None:
             f"raw consume-and-decode: {raw_count:,} events in {raw_seconds:.1f} s = {raw_rate:,.0f} events/s"
         )
 
-        def progress(total: int) -> tqdm:
-            return tqdm(
-                total=total,
-                desc="回放 / replay",
-                unit="event",
-                unit_scale=True,
-                file=sys.stderr,
-                mininterval=1,
-            )
-
         started = time.perf_counter()
         report = run_replay(
-            request, KafkaSources(settings), progress=progress, now=datetime.now(UTC)
+            request, KafkaSources(settings), progress=replay_progress, now=datetime.now(UTC)
         )
         wall = time.perf_counter() - started
         stats = report.stats

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -95,7 +95,6 @@ def replay(
     from datetime import UTC, datetime
 
     import orjson
-    from tqdm import tqdm
 
     from services.detectors.audit_replay.html_report import render_html
     from services.detectors.audit_replay.kafka_reading import KafkaSources
@@ -122,17 +121,7 @@ def replay(
         candidate_district=district,
     )
 
-    def progress(total: int) -> tqdm:
-        return tqdm(
-            total=total,
-            desc="回放 / replay",
-            unit="event",
-            unit_scale=True,
-            file=sys.stderr,
-            mininterval=0.5,
-        )
-
-    report = run_replay(request, KafkaSources(settings), progress=progress, now=datetime.now(UTC))
+    report = run_replay(request, KafkaSources(settings), progress=replay_progress, now=datetime.now(UTC))
     if out is not None:
         _write(out, orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
     if html is not None:
@@ -141,6 +130,13 @@ def replay(
         typer.echo(line)
     if report.verification.differences:
         raise typer.Exit(1)
+
+
+def replay_progress(total: int) -> Any:
+    """The replay's progress bar on stderr (a tqdm bar): events read, events/s, time left."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="回放 / replay", unit="event", unit_scale=True, file=sys.stderr, mininterval=0.5)
 
 
 def _write(path: Path, content: bytes) -> None:
