@@ -17,9 +17,11 @@ import time
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import (
+    CoordinatorLoadInProgressError,
     CoordinatorNotAvailableError,
     KafkaConfigurationError,
     NoBrokersAvailable,
+    NotCoordinatorError,
     TopicAlreadyExistsError,
 )
 from kafka.partitioner.default import murmur2
@@ -125,9 +127,11 @@ def wait_for_group_coordinator(settings: Settings, timeout: float = 60.0) -> Non
     try:
         while True:
             try:
-                admin.describe_consumer_groups(["qinglian-readiness-probe"])
+                # Not describe_consumer_groups: kafka-python 2.3 fails to parse that answer's
+                # "authorized operations not requested" field on a fresh broker.
+                admin.list_consumer_group_offsets("qinglian-readiness-probe")
                 return
-            except CoordinatorNotAvailableError as exc:
+            except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError) as exc:
                 if time.monotonic() > deadline:
                     raise BrokerUnavailable(
                         f"Kafka at {settings.kafka_bootstrap_servers} has no group coordinator after {timeout:.0f}s"
