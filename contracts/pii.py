@@ -10,6 +10,7 @@ that happen to be equal do not collide.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -17,23 +18,30 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from contracts.pii_fields import ARRAY_ITEMS
 from contracts.registry import pii_fields
 
 PSEUDONYM_PREFIX = "pn:"
 PSEUDONYM_PATTERN = r"^pn:[0-9a-f]{32}$"
 _PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
+_PSEUDONYM_LENGTH = len(PSEUDONYM_PREFIX) + 32
 
 
 def is_pseudonym(value: str) -> bool:
-    return bool(_PSEUDONYM.fullmatch(value))
+    # Length first: most values ingest checks are clear identifiers, turned away without the regex.
+    return len(value) == _PSEUDONYM_LENGTH and _PSEUDONYM.fullmatch(value) is not None
 
 
 def pseudonym(kind: str, value: str, key: bytes) -> str:
-    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-    return PSEUDONYM_PREFIX + digest[:32]
+    digest = _hmac_after_kind(key, kind).copy()
+    digest.update(value.encode())
+    return PSEUDONYM_PREFIX + digest.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=64)
+def _hmac_after_kind(key: bytes, kind: str) -> hmac.HMAC:
+    """The HMAC state after "<kind>:": copying it costs a third less than a fresh hmac.new per value."""
+    return hmac.new(key, f"{kind}:".encode(), hashlib.sha256)
 
 
 def pseudonymize(event: dict[str, Any], key: bytes) -> dict[str, Any]:
@@ -41,13 +49,68 @@ def pseudonymize(event: dict[str, Any], key: bytes) -> dict[str, Any]:
 
     Works on invalid events too (ingest pseudonymizes dead letters): a value of the wrong shape at a
     PII location (a number, an object) is replaced as a whole, so nothing there stays in clear.
+
+    ``event`` is never modified. Only the objects and arrays on the way to a PII location are
+    copied; the rest of the result is shared with ``event``, so neither may be modified afterwards
+    (ingest only serializes the result). A deep copy of every event was half the cost.
     """
-    result = orjson.loads(orjson.dumps(event))  # a deep copy of JSON data, ~20x faster than copy.deepcopy
-    for field in pii_fields(event["type"]):
-        for container, name in _locations(result.get("data"), field.segments):
-            if _is_clear(container[name]):
-                container[name] = pseudonym(field.kind, _as_text(container[name]), key)
+    plan = _pii_plan(event["type"])
+    result = dict(event)
+    if plan and "data" in result:
+        copies: set[int] = set()
+        _pseudonymize_along(_own(result, "data", copies), plan, key, copies)
     return result
+
+
+PiiPlan = tuple[tuple[str, "str | PiiPlan"], ...]  # (segment, PII kind at a leaf or the plan below it)
+
+
+@functools.cache
+def _pii_plan(event_type: str) -> PiiPlan:
+    """The event type's PII fields as one tree, so a shared path (``data.student``) is walked once.
+
+    A PII location's value is replaced whole, so a PII field inside another (none today) is left out.
+    """
+    tree: dict[str, Any] = {}
+    for field in pii_fields(event_type):
+        node = tree
+        for segment in field.segments[:-1]:
+            node = node.setdefault(segment, {})
+            if isinstance(node, str):
+                break
+        else:
+            node[field.segments[-1]] = field.kind
+
+    def frozen(node: dict[str, Any]) -> PiiPlan:
+        return tuple((name, below if isinstance(below, str) else frozen(below)) for name, below in node.items())
+
+    return frozen(tree)
+
+
+def _pseudonymize_along(node: Any, plan: PiiPlan, key: bytes, copies: set[int]) -> None:
+    """Replace the clear values ``plan`` leads to from ``node``, a container the result owns."""
+    for segment, below in plan:
+        if segment == ARRAY_ITEMS and isinstance(node, list):
+            keys: Iterable[Any] = range(len(node))
+        elif isinstance(node, dict) and segment in node:
+            keys = (segment,)
+        else:
+            continue
+        for name in keys:
+            if not isinstance(below, str):
+                _pseudonymize_along(_own(node, name, copies), below, key, copies)
+            elif _is_clear(node[name]):
+                node[name] = pseudonym(below, _as_text(node[name]), key)
+
+
+def _own(container: Any, key: Any, copies: set[int]) -> Any:
+    """``container[key]``, first replaced by a shallow copy if it is an object or array not copied yet
+    (``copies`` holds the ids of the copies made), so it can be written to without touching the input."""
+    child = container[key]
+    if isinstance(child, (dict, list)) and id(child) not in copies:
+        child = container[key] = child.copy()
+        copies.add(id(child))
+    return child
 
 
 def clear_values(event: dict[str, Any]) -> list[str]:

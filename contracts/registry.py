@@ -9,6 +9,7 @@ jsonschema, which reports every violation with its precise path.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,12 @@ from contracts.pii_fields import PiiField, find_pii_fields
 from contracts.violations import to_violations
 
 FastValidator = Callable[[Any], Any]
+
+# fastjsonschema's generated code names every array element it checks with
+# "data.lines[{data__lines_x}]".format(**locals()), valid or not: on the push API's events that
+# was a fifth of the validation time. The same text as an f-string costs a fraction of it.
+_FORMAT_WITH_LOCALS = re.compile(r'"((?:[^"\\]|\\.)*)"\.format\(\*\*locals\(\)\)')
+_FIRST_FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,18 @@ def pii_fields(event_type: str) -> tuple[PiiField, ...]:
 
 def catalogue() -> SchemaCatalogue:
     return _contracts().catalogue
+
+
+def compile_fast_validator(schema: dict[str, Any], handlers: dict[str, Callable[[str], Any]]) -> FastValidator:
+    """fastjsonschema.compile(schema), with the element names built by f-strings (same text, same errors)."""
+    code = _FORMAT_WITH_LOCALS.sub(r'f"\1"', fastjsonschema.compile_to_code(schema, handlers=handlers))
+    namespace: dict[str, Any] = {}
+    # Code generated from our own schemas, run as fastjsonschema.compile runs it; the root function comes first.
+    exec(code, namespace)  # noqa: S102
+    first = _FIRST_FUNCTION.search(code)
+    assert first is not None, "fastjsonschema generated no function"
+    validator: FastValidator = namespace[first.group(1)]
+    return validator
 
 
 @functools.cache
@@ -129,7 +148,7 @@ class _Contracts:
     def _fast_validator(self, schema_id: str) -> FastValidator:
         validator = self._fast.get(schema_id)
         if validator is None:
-            validator = fastjsonschema.compile(
+            validator = compile_fast_validator(
                 self.catalogue.schemas_by_id[schema_id], handlers={"https": self._schema_by_uri}
             )
             self._fast[schema_id] = validator
