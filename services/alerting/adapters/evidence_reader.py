@@ -19,7 +19,6 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
-from kafka.partitioner.default import murmur2
 
 from qinglian import broker
 from qinglian.errors import BrokerUnavailable
@@ -102,7 +101,7 @@ class KafkaEvidenceReader:
 
 def partition_for(school_id: str, partitions: int) -> int:
     """The partition the producers put a school's events in (kafka-python's default partitioner)."""
-    return (murmur2(school_id.encode("utf-8")) & 0x7FFFFFFF) % partitions
+    return broker.key_partition(school_id.encode("utf-8"), partitions)
 
 
 def _partitions(reader: KafkaConsumer, topic: str, school_id: str | None) -> list[int]:

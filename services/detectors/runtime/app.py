@@ -6,7 +6,7 @@ Topology (every topic has ``settings.topic_partitions`` partitions)::
         (keyed by school id, co-partitioned)          │  table school-state (changelog)
                                                       ├──► deadletter
                                                       ▼
-                 detectors.global (keyed by the global rules' state keys)
+         detectors.state<N>.global (bundles of events, partitioned by the global rules' state keys)
                                                       │
                                                       ▼
                                                  global agent ──► alerts, deadletter
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import faust
 
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
+from qinglian.topics import DOMAINS, TopicSpec, alerts_topic, deadletter_topic, raw_topic
 from services.detectors.core.config import RuleSet
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.processor import GlobalDetector, SchoolDetector
@@ -42,6 +42,9 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 class RuntimeOptions:
     web_port: int = 6066
     batch_size: int = 1000
+    bundle_batch_size: int = 20
+    """Repartitioned records (bundles of up to a school batch's forwards each) a global batch
+    takes and its stream buffers: a thousand of them would hold ~100,000 events at once."""
     batch_within: float = 0.1
     """Seconds a batch waits to fill: the floor of event-to-alert latency at low load."""
     session_timeout: float = 30.0
@@ -52,9 +55,10 @@ class RuntimeOptions:
     app_id: str | None = None
 
 
-STATE_FORMAT = 2
-"""Bump when a rule's state layout changes (1 → 2: F6 and E2 keep students in pages; RocksDB
-tables). Workers of a new format form a new consumer group with empty tables, read the raw
+STATE_FORMAT = 3
+"""Bump when a rule's state layout or the repartitioned records change (1 → 2: F6 and E2 keep
+students in pages; RocksDB tables. 2 → 3: repartitioned events travel in bundles, in a
+repartition topic of the format's own). Workers of a new format form a new consumer group with empty tables, read the raw
 topics (kept indefinitely) from the beginning and rebuild their state; the alerts they raise
 again have the ids they had, so alerting records them once."""
 
@@ -65,7 +69,19 @@ def detectors_app_id(settings: Settings) -> str:
 
 
 def repartition_topic(settings: Settings) -> str:
-    return settings.topic("detectors.global")
+    return f"{detectors_app_id(settings)}.global"
+
+
+def repartition_topic_spec(settings: Settings) -> TopicSpec:
+    """Created before faust starts: a topic faust declares itself joins the subscription only
+    at a later rebalance, which may not come while the school agent keeps the group busy."""
+    return TopicSpec(
+        repartition_topic(settings),
+        "events repartitioned by the global rules' state keys (bundles)",
+        settings.topic_partitions,
+        settings.topic_replication_factor,
+        {"cleanup.policy": "delete", "retention.ms": str(REPARTITION_RETENTION_MS), "max.message.bytes": str(MAX_RECORD_BYTES)},
+    )
 
 
 def create_app(
@@ -109,12 +125,14 @@ def create_app(
         web_bind=settings.bind_host,
     )
     raw = app.topic(*(raw_topic(settings, domain) for domain in DOMAINS), key_serializer="raw", value_serializer="raw")
+    repartition = repartition_topic_spec(settings)
     repartitioned = app.topic(
-        repartition_topic(settings),
-        partitions=partitions,
-        replicas=settings.topic_replication_factor,
+        repartition.name,
+        partitions=repartition.partitions,
+        replicas=repartition.replication_factor,
         internal=True,
-        config={"cleanup.policy": "delete", "retention.ms": str(REPARTITION_RETENTION_MS), "max.message.bytes": str(MAX_RECORD_BYTES)},
+        config=repartition.config,
+        maxsize=options.bundle_batch_size,
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -146,7 +164,7 @@ def create_app(
 
     @app.agent(repartitioned, name="detect-global-rules")
     async def detect_global_rules(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(options.batch_size, within=options.batch_within):
+        async for events in stream.take_events(options.bundle_batch_size, within=options.batch_within):
             await global_.run(events)
 
     return app

@@ -2,12 +2,14 @@
 
 The school detector runs the school-scoped rules on raw events and names, for
 each event, the global rules' state keys it must be repartitioned by. The global
-detector runs each global rule on the events repartitioned to it, with one
-engine per rule so that a rule only ever sees its own keys.
+detector runs each global rule on the events repartitioned to it (a record holds
+a bundle of them), with one engine per rule so that a rule only ever sees its own
+keys.
 
 A record the detectors cannot use is returned as rejected (for the dead-letter
-topic), never raised; a failing rule is reported through ``on_rule_error`` and
-the other rules still see the event. ``AllRulesDetector`` runs every rule in
+topic), never raised, and so is a forward of a bundle that names a rule not
+enabled here (the bundle's other forwards go on); a failing rule is reported
+through ``on_rule_error`` and the other rules still see the event. ``AllRulesDetector`` runs every rule in
 one engine, for replay and evaluation.
 """
 
@@ -18,6 +20,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleConfig, RuleSet
@@ -27,7 +30,7 @@ from services.detectors.core.rule import StatefulRule
 from services.detectors.core.state import InMemoryStateStore, StateStore
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.clocks import SourceClocks, SourceWatermarkEngine
-from services.detectors.runtime.messages import read_forwarded
+from services.detectors.runtime.messages import Forward, read_forwarded
 from services.detectors.runtime.records import Record, UnusableRecord, decode_event
 
 RuleErrorHandler = Callable[[RuleEvaluationError], None]
@@ -44,16 +47,8 @@ class RaisedAlert:
 class Rejected:
     record: Record
     problem: UnusableRecord
-
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    """An event to repartition for one global rule, keyed by that rule's state key."""
-
-    state_key: str
-    rule_id: str
-    event: Event
-    timestamp: float | None
+    item: int | None = None
+    """The index of the rejected forward in a repartitioned bundle; None: the whole record."""
 
 
 @dataclass(slots=True)
@@ -73,26 +68,47 @@ def single_rule_set(rule_set: RuleSet, config: RuleConfig) -> RuleSet:
     return dataclasses.replace(rule_set, rules=(config,))
 
 
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """What one event did: the event, its alerts, its forwards, the Kafka timestamp it came with."""
+
+    event: Event
+    alerts: list[Alert]
+    forwards: list[Forward]
+    timestamp: float | None
+
+
 class _Detector:
-    """The per-record loop shared by every detector: ``_step`` is the detector's own work."""
+    """The per-record loop shared by every detector: ``_units`` splits a record into the
+    detector's units of work (indexed when a record holds several), ``_step`` runs one."""
 
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         result = BatchResult()
         for record in records:
             try:
-                event, alerts, forwards = self._step(record, detected_at)
+                units = self._units(record)
             except UnusableRecord as problem:
                 result.rejected.append(Rejected(record, problem))
                 continue
-            except Exception as exc:  # noqa: BLE001 - an engine failure on one record must not stop the stream
-                result.rejected.append(Rejected(record, _engine_failure(exc)))
-                continue
-            result.alerts.extend(RaisedAlert(alert, record.timestamp) for alert in alerts)
-            result.forwards.extend(forwards)
-            result.processed_types.append(event["type"])
+            for item, unit in units:
+                try:
+                    stepped = self._step(record, unit, detected_at)
+                except UnusableRecord as problem:
+                    result.rejected.append(Rejected(record, problem, item))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - an engine failure on one record must not stop the stream
+                    result.rejected.append(Rejected(record, _engine_failure(exc), item))
+                    continue
+                result.alerts.extend(RaisedAlert(alert, stepped.timestamp) for alert in stepped.alerts)
+                result.forwards.extend(stepped.forwards)
+                result.processed_types.append(stepped.event["type"])
         return result
 
-    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
+    def _units(self, record: Record) -> list[tuple[int | None, Any]]:
+        """The record's units of work, each with its index in the record (None: the record itself)."""
+        return [(None, decode_event(record))]
+
+    def _step(self, record: Record, unit: Any, detected_at: datetime) -> Stepped:
         raise NotImplementedError
 
 
@@ -115,12 +131,11 @@ class SchoolDetector(_Detector):
         """Rebuild the timers from the store: call after this worker's partitions changed."""
         self._engine = self._new_engine(self._engine.watermark)
 
-    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
-        event = decode_event(record)
+    def _step(self, record: Record, event: Event, detected_at: datetime) -> Stepped:
         self.clocks.at((record.topic, record.partition), record.offset)
         alerts = self._engine.process(event, detected_at=detected_at)
         forwards = [Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)]
-        return event, alerts, forwards
+        return Stepped(event, alerts, forwards, record.timestamp)
 
     def _new_engine(self, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
@@ -154,16 +169,21 @@ class GlobalDetector(_Detector):
             for rule_id, rules in self._rule_sets.items()
         }
 
-    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
-        rule_id, state_key, event = read_forwarded(record)
-        engine = self._engines.get(rule_id)
+    def _units(self, record: Record) -> list[tuple[int | None, Any]]:
+        return list(enumerate(read_forwarded(record)))
+
+    def _step(self, record: Record, forward: Forward, detected_at: datetime) -> Stepped:
+        engine = self._engines.get(forward.rule_id)
         if engine is None:
             raise UnusableRecord(
-                "rule_id", "rules_config", f"规则未启用 / rule {rule_id} is not enabled in this rules configuration"
+                "rule_id",
+                "rules_config",
+                f"规则未启用 / rule {forward.rule_id} is not enabled in this rules configuration",
             )
         self.clocks.at((record.topic, record.partition), record.offset)
-        with self._rules[rule_id].only(state_key):
-            return event, engine.process(event, detected_at=detected_at), []
+        with self._rules[forward.rule_id].only(forward.state_key):
+            alerts = engine.process(forward.event, detected_at=detected_at)
+        return Stepped(forward.event, alerts, [], forward.timestamp)
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
@@ -199,9 +219,8 @@ class AllRulesDetector(_Detector):
     def __init__(self, rule_set: RuleSet, *, on_rule_error: RuleErrorHandler) -> None:
         self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error)
 
-    def _step(self, record: Record, detected_at: datetime) -> tuple[Event, list[Alert], list[Forward]]:
-        event = decode_event(record)
-        return event, self.engine.process(event, detected_at=detected_at), []
+    def _step(self, record: Record, event: Event, detected_at: datetime) -> Stepped:
+        return Stepped(event, self.engine.process(event, detected_at=detected_at), [], record.timestamp)
 
     def flush(self, *, detected_at: datetime) -> list[Alert]:
         """Fire every pending timer: the input is complete."""

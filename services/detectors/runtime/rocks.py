@@ -81,14 +81,17 @@ class KeyRoutedRocksStore(rocksdb.Store):
 
     def partition_of(self, key: bytes) -> int:
         """The partition of a serialized table key (a JSON string ``"<rule id>|<state key>"``)."""
-        _, state_key = split_table_key(orjson.loads(key))
-        return partition_for(routing_key(state_key), self.table.partitions)
+        return self._partition_of_name(orjson.loads(key))
 
-    def write(self, changes: Iterable[tuple[bytes, bytes | None]], offsets: Mapping[int, int]) -> None:
-        """Apply serialized writes (None deletes) and remember the changelog offset each partition reached."""
+    def _partition_of_name(self, name: str) -> int:
+        return partition_for(routing_key(split_table_key(name)[1]), self.table.partitions)
+
+    def write(self, changes: Iterable[tuple[int, bytes, bytes | None]], offsets: Mapping[int, int]) -> None:
+        """Apply serialized writes ``(partition, key, value)`` (None deletes) and remember the
+        changelog offset each partition reached."""
         batches: defaultdict[int, rocksdict.WriteBatch] = defaultdict(lambda: rocksdict.WriteBatch(raw_mode=True))
-        for key, value in changes:
-            batch = batches[self.partition_of(key)]
+        for partition, key, value in changes:
+            batch = batches[partition]
             if value is None:
                 batch.delete(key)
             else:
@@ -102,7 +105,8 @@ class KeyRoutedRocksStore(rocksdb.Store):
     def get(self, key: str, default: Any = None) -> Any:
         """A table entry by its key, decoded; the engine reads several per event, so this skips
         faust's codec registry (the same JSON both ways: faust serializes with orjson too)."""
-        value = self._get(orjson.dumps(key))
+        db = self._dbs.get(self._partition_of_name(key))
+        value = None if db is None else db.get(orjson.dumps(key))
         return default if value is None else orjson.loads(value)
 
     def _set(self, key: bytes, value: bytes | None) -> None:

@@ -30,8 +30,10 @@ from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.messages import (
     alert_event,
     alert_key,
+    Forward,
     deadletter_record,
-    forwarded_event,
+    forward_bundle,
+    forwarded_item,
     invalid_alert_record,
     to_json,
 )
@@ -44,6 +46,8 @@ from services.detectors.runtime.store import BufferedTableStore, split_table_key
 
 log = structlog.get_logger("qinglian.detectors")
 
+MAX_BUNDLE_BYTES = 1024**2
+"""A repartitioned record holds forwards up to this size (one larger forward goes alone)."""
 TRIM_INTERVAL_SECONDS = 2.0
 """How often a runner hands freed batch memory back to the system (see ``process_memory``)."""
 
@@ -95,20 +99,35 @@ def publication(result: BatchResult, outputs: Outputs, *, at: datetime) -> Publi
             continue
         records.append(Outgoing(outputs.alerts, alert_key(raised.alert), to_json(document)))
     for rejected in result.rejected:
-        letter = deadletter_record(rejected.record, rejected.problem, at=at)
+        letter = deadletter_record(rejected.record, rejected.problem, at=at, item=rejected.item)
         records.append(Outgoing(outputs.deadletter, letter["id"].encode(), to_json(letter)))
         rejected_types.append(letter["event_type"] or "unknown")
-    for forward in result.forwards:
-        records.append(
-            Outgoing(
-                outputs.repartitioned,
-                forward.state_key.encode(),
-                forwarded_event(forward.rule_id, forward.state_key, forward.event),
-                partition_for(forward.state_key, outputs.partitions),
-                forward.timestamp,
-            )
-        )
+    records += bundles(result.forwards, outputs)
     return Publication(records, invalid, rejected_types)
+
+
+def bundles(forwards: Sequence[Forward], outputs: Outputs) -> list[Outgoing]:
+    """The batch's forwards as repartitioned records: per partition, in batch order, as few
+    records as ``MAX_BUNDLE_BYTES`` allows; a record's timestamp is its earliest forward's."""
+    by_partition: dict[int, list[Forward]] = {}
+    for forward in forwards:
+        by_partition.setdefault(partition_for(forward.state_key, outputs.partitions), []).append(forward)
+    records: list[Outgoing] = []
+    for partition, planned in sorted(by_partition.items()):
+        chunks: list[list[tuple[bytes, float | None]]] = [[]]
+        size = 0
+        for forward in planned:
+            item = forwarded_item(forward)
+            if chunks[-1] and size + len(item) > MAX_BUNDLE_BYTES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append((item, forward.timestamp))
+            size += len(item) + 1
+        for chunk in chunks:
+            stamps = [stamp for _, stamp in chunk if stamp is not None]
+            value = forward_bundle([item for item, _ in chunk])
+            records.append(Outgoing(outputs.repartitioned, None, value, partition, min(stamps, default=None)))
+    return records
 
 
 def changelog_records(changes: Mapping[str, StoredState | None], topic: str, partitions: int) -> list[Outgoing]:
@@ -212,7 +231,7 @@ class BatchRunner:
         offsets: dict[int, int] = {}
         for metadata in written:
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
-        self._table.data.write(((r.key, r.value) for r in records), offsets)
+        self._table.data.write(((r.partition, r.key, r.value) for r in records), offsets)
 
     def _count(self, result: BatchResult) -> None:
         if self._metrics is None:

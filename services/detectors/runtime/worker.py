@@ -1,7 +1,7 @@
 """Running one detector worker: logging, metrics, the lag exporter, then faust.
 
 Several workers may run at once; they share the partitions of the consumer
-group ``<topic prefix>.detectors``. Keep the partition count a multiple of the
+group ``<topic prefix>.detectors.state<N>``. Keep the partition count a multiple of the
 number of workers (faust assigns whole co-partitioned groups). On one host give
 each worker its own ``--web-port`` and ``--metrics-port``.
 """
@@ -18,9 +18,9 @@ from qinglian.lag import LagExporter
 from qinglian.logging import configure_logging
 from qinglian.metrics import new_registry, serve_metrics
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, raw_topic
+from qinglian.topics import DOMAINS, raw_topic, topic_specs
 from services.detectors.core.config import RuleSet
-from services.detectors.runtime.app import RuntimeOptions, create_app, repartition_topic
+from services.detectors.runtime.app import RuntimeOptions, create_app, repartition_topic, repartition_topic_spec
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
@@ -33,7 +33,7 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     configure_logging(settings, "detectors")
     collect_long_lived_state_less_often()
     limit_malloc_arenas()
-    broker.ensure_topics(settings)
+    broker.ensure_topics(settings, [*topic_specs(settings), repartition_topic_spec(settings)])
     registry = new_registry()
     metrics = DetectorMetrics(registry)
     metrics.start_at_zero(config.rule_id for config in rule_set.enabled())

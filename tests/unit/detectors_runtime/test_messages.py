@@ -12,8 +12,10 @@ from services.detectors.core.state import InMemoryStateStore
 from services.detectors.runtime.messages import (
     alert_event,
     alert_key,
+    Forward,
     deadletter_record,
-    forwarded_event,
+    forward_bundle,
+    forwarded_item,
     read_forwarded,
 )
 from services.detectors.runtime.processor import SchoolDetector
@@ -70,9 +72,28 @@ def test_an_undecodable_payload_is_kept_as_text() -> None:
     orjson.dumps(letter)
 
 
-def test_forwarded_events_round_trip_and_malformed_ones_are_unusable() -> None:
+def test_forwarded_events_round_trip_in_bundles_and_malformed_ones_are_unusable() -> None:
     event = registration("500102000001", 1, "P1")
-    record = Record("g", 0, 0, None, b"k", forwarded_event("TG", "global|person|P1", event))
-    assert read_forwarded(record) == ("TG", "global|person|P1", event)
-    with pytest.raises(UnusableRecord):
-        read_forwarded(Record("g", 0, 0, None, b"k", orjson.dumps({"rule_id": "TG", "event": event})))
+    forwards = [Forward("global|person|P1", "TG", event, 1.5), Forward("global|person|P2", "TG", event, None)]
+    record = Record("g", 0, 0, None, None, forward_bundle([forwarded_item(f) for f in forwards]))
+    assert read_forwarded(record) == forwards
+    for value in (
+        orjson.dumps({"rule_id": "TG", "state_key": "global|person|P1", "event": event}),
+        orjson.dumps({"forwards": [{"rule_id": "TG", "event": event}]}),
+        orjson.dumps({"forwards": [{"rule_id": "TG", "state_key": "k", "event": {"id": "x"}}]}),
+    ):
+        with pytest.raises(UnusableRecord):
+            read_forwarded(Record("g", 0, 0, None, None, value))
+
+
+def test_a_rejected_forward_is_dead_lettered_alone_with_its_own_id() -> None:
+    event = registration("500102000001", 1, "P1")
+    forwards = [Forward("global|person|P1", "TG", event, None), Forward("global|person|P2", "TX", event, None)]
+    record = Record("g", 3, 9, None, None, forward_bundle([forwarded_item(f) for f in forwards]))
+    problem = UnusableRecord("rule_id", "rules_config", "not enabled")
+    first, second = (deadletter_record(record, problem, at=NOW, item=item) for item in (0, 1))
+    assert first["id"] != second["id"]
+    assert second["payload"]["rule_id"] == "TX" and second["payload"]["event"] == event
+    assert (second["event_id"], second["origin"]) == (event["id"], {"topic": "g", "partition": 3, "offset": 9, "item": 1})
+
+

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from kafka.partitioner.default import DefaultPartitioner
 
+from qinglian.broker import key_partition
 from services.detectors.runtime.partitioning import partition_for, routing_key
 
 
@@ -26,3 +29,11 @@ def test_partition_matches_kafka_python_default_partitioner(key: str) -> None:
 )
 def test_school_keys_route_by_school_and_global_keys_by_the_whole_key(state_key: str, expected: str) -> None:
     assert routing_key(state_key) == expected
+
+
+def test_the_c_murmur2_partitions_every_key_as_kafka_python_does() -> None:
+    generator = random.Random(7)
+    partitions = list(range(12))
+    for length in range(200):
+        key = generator.randbytes(length)
+        assert key_partition(key, 12) == DefaultPartitioner()(key, partitions, partitions)

@@ -9,9 +9,9 @@ from services.detectors.core.config import build_rule_set
 from services.detectors.core.rule import SingleEventRule, StatefulRule, global_key
 from services.detectors.core.state import InMemoryStateStore
 from services.detectors.errors import RuleEvaluationError
-from services.detectors.runtime.messages import forwarded_event
 from services.detectors.runtime.processor import AllRulesDetector, Forward, GlobalDetector, SchoolDetector
 from services.detectors.runtime.records import Record
+from services.detectors.runtime.runner import Outputs, bundles
 from tests.unit.detectors_runtime.fixture_rules import (
     RULES,
     encoded,
@@ -23,6 +23,7 @@ from tests.unit.detectors_runtime.fixture_rules import (
 )
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
+OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
 
 
 def records(events: list[dict]) -> list[Record]:
@@ -30,9 +31,10 @@ def records(events: list[dict]) -> list[Record]:
 
 
 def forwarded(forwards: list[Forward]) -> list[Record]:
+    """The forwards as the runner publishes them (bundles, one partition's keys each)."""
     return [
-        Record("global", 0, offset, f.timestamp, f.state_key.encode(), forwarded_event(f.rule_id, f.state_key, f.event))
-        for offset, f in enumerate(forwards)
+        Record(r.topic, r.partition or 0, offset, r.timestamp, r.key, r.value)
+        for offset, r in enumerate(bundles(forwards, OUTPUTS))
     ]
 
 
@@ -112,3 +114,12 @@ def test_restart_rebuilds_timers_from_the_store_and_keeps_the_watermark() -> Non
     next_day = meal("500102000001", 9, minutes=24 * 60 + 1)
     result = school.process(records([next_day]), detected_at=NOW)
     assert [r.alert.rule_id for r in result.alerts] == ["TB"]
+
+
+def test_a_bundle_forward_of_a_rule_not_enabled_is_rejected_alone() -> None:
+    event = registration("500102000001", 1, "P1")
+    forwards = [Forward(global_key("person", "P1"), "TX", event, None), Forward(global_key("person", "P1"), "TG", event, 2.0)]
+    global_ = GlobalDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog())
+    result = global_.process(forwarded(forwards), detected_at=NOW)
+    assert [(r.item, r.problem.rule) for r in result.rejected] == [(0, "rules_config")]
+    assert result.processed_types == [event["type"]]

@@ -10,8 +10,10 @@ import orjson
 
 from services.detectors.runtime.partitioning import partition_for
 from services.detectors.runtime.processor import BatchResult, RaisedAlert
-from services.detectors.runtime.runner import Outputs, changelog_records, publication
-from tests.unit.detectors_runtime.fixture_rules import district_level_alert
+from services.detectors.runtime.messages import Forward, read_forwarded
+from services.detectors.runtime.records import Record
+from services.detectors.runtime.runner import MAX_BUNDLE_BYTES, Outputs, bundles, changelog_records, publication
+from tests.unit.detectors_runtime.fixture_rules import district_level_alert, registration
 
 OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
 AT = datetime(2026, 11, 23, tzinfo=UTC)
@@ -54,3 +56,23 @@ def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_s
     ]
     assert orjson.loads(records[0].value) == changes["C_MEALS|S001|meals"]
     assert records[2].value is None  # a tombstone: the key was deleted
+
+
+def test_forwards_travel_in_one_bundle_per_partition_in_batch_order_with_the_earliest_timestamp() -> None:
+    event = registration("500102000001", 1, "P1")
+    forwards = [Forward(f"global|person|P{n}", "TG", event, 100.0 - n) for n in range(40)]
+    records = bundles(forwards, OUTPUTS)
+    assert len(records) == len({partition_for(f.state_key, 6) for f in forwards})
+    for record in records:
+        carried = read_forwarded(Record(record.topic, record.partition or 0, 0, record.timestamp, record.key, record.value))
+        assert carried == [f for f in forwards if partition_for(f.state_key, 6) == record.partition]
+        assert record.topic == "t.global" and record.timestamp == min(f.timestamp for f in carried)
+
+
+def test_a_bundle_never_grows_past_the_size_limit() -> None:
+    event = {**registration("500102000001", 1, "P1"), "padding": "x" * (MAX_BUNDLE_BYTES // 5)}
+    forwards = [Forward("global|person|P1", "TG", event, None) for _ in range(12)]
+    records = bundles(forwards, OUTPUTS)
+    assert len(records) == 3
+    assert all(len(r.value) <= MAX_BUNDLE_BYTES for r in records)
+    assert sum(len(read_forwarded(Record("t", 0, 0, None, None, r.value))) for r in records) == 12
