@@ -3,6 +3,9 @@
 Values from the rules file are coerced by the field's annotation. Supported
 types: ``int``, ``bool``, ``str``, ``Decimal``, ``Decimal | None``, ``int | None``,
 ``tuple[str, ...]`` and ``tuple[tuple[str, int], ...]`` (a table of names to whole numbers).
+Numbers are never negative: every numeric parameter is a count, an amount, a ratio, a
+duration or an hour, and a negative one (say ``retention_days = -1``) would silently
+make a rule drop its state at once or fire on everything.
 """
 
 from __future__ import annotations
@@ -57,11 +60,24 @@ def _to_json(annotation: Any, value: Any) -> Any:
 def _coerce(rule_id: str, name: str, annotation: Any, raw: Any) -> Any:
     where = f"rules.{rule_id}.parameters.{name}"
     try:
-        return _coerce_value(annotation, raw)
+        value = _coerce_value(annotation, raw)
     except (TypeError, ValueError, InvalidOperation) as exc:
         raise RulesConfigError(
             f"{where}: {raw!r} 不合法 / invalid for type {_type_name(annotation)}"
         ) from exc
+    if any(number < 0 for number in _numbers(value)):
+        raise RulesConfigError(f"{where}: {raw!r} 不能为负数 / must not be negative")
+    return value
+
+
+def _numbers(value: Any) -> list[int | Decimal]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | Decimal):
+        return [value]
+    if isinstance(value, tuple):
+        return [number for item in value for number in _numbers(item)]
+    return []
 
 
 def _coerce_value(annotation: Any, raw: Any) -> Any:
