@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -108,8 +110,9 @@ def detectors_worker(
         ),
     ] = None,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="每批事件数 / Events per batch.")
-    ] = 1000,
+        int | None,
+        typer.Option("--batch-size", min=1, help="每批最多事件数 / Events per batch at most (default 4000)."),
+    ] = None,
 ) -> None:
     """启动检测 worker / Start a detector worker; several workers share the partitions."""
     from services.detectors.core.config import load_rule_set
@@ -117,11 +120,14 @@ def detectors_worker(
     from services.detectors.runtime.worker import run_worker
 
     settings = ctx.obj.settings
+    options = RuntimeOptions(web_port=web_port)
+    if batch_size is not None:
+        options = dataclasses.replace(options, batch_size=batch_size)
     run_worker(
         settings,
         load_rule_set(rules, district),
         metrics_port=metrics_port if metrics_port is not None else settings.detectors_metrics_port,
-        options=RuntimeOptions(web_port=web_port, batch_size=batch_size),
+        options=options,
     )
 
 

@@ -41,7 +41,11 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class RuntimeOptions:
     web_port: int = 6066
-    batch_size: int = 1000
+    batch_size: int = 4000
+    """Events a school batch takes at most. Larger batches write a school's hot keys (its F6 and
+    E2 indexes, its pages) to the changelog once for more events: measured at 100 schools,
+    1,000 → 4,000 raised a worker from ~3,700 to ~4,950 events/s; 8,000 gained nothing more.
+    At low load a batch closes after ``batch_within`` long before it fills."""
     bundle_batch_size: int = 20
     """Repartitioned records (bundles of up to a school batch's forwards each) a global batch
     takes and its stream buffers: a thousand of them would hold ~100,000 events at once."""
