@@ -90,17 +90,21 @@ def _pii_plan(event_type: str) -> PiiPlan:
 def _pseudonymize_along(node: Any, plan: PiiPlan, key: bytes, copies: set[int]) -> None:
     """Replace the clear values ``plan`` leads to from ``node``, a container the result owns."""
     for segment, below in plan:
-        if segment == ARRAY_ITEMS and isinstance(node, list):
-            keys: Iterable[Any] = range(len(node))
-        elif isinstance(node, dict) and segment in node:
-            keys = (segment,)
-        else:
-            continue
-        for name in keys:
+        for name in _addressed(node, segment):
             if not isinstance(below, str):
                 _pseudonymize_along(_own(node, name, copies), below, key, copies)
             elif _is_clear(node[name]):
                 node[name] = pseudonym(below, _as_text(node[name]), key)
+
+
+def _addressed(node: Any, segment: str) -> Iterable[Any]:
+    """The keys of ``node`` that one path segment names: every index of an array for the array
+    items segment, the member of an object if it has it, otherwise none."""
+    if segment == ARRAY_ITEMS and isinstance(node, list):
+        return range(len(node))
+    if isinstance(node, dict) and segment in node:
+        return (segment,)
+    return ()
 
 
 def _own(container: Any, key: Any, copies: set[int]) -> Any:
@@ -138,13 +142,7 @@ Location = tuple[Any, Any]  # (dict or list, key or index) holding one PII value
 
 def _locations(node: Any, segments: tuple[str, ...]) -> Iterator[Location]:
     head, rest = segments[0], segments[1:]
-    if head == ARRAY_ITEMS and isinstance(node, list):
-        keys: Iterable[Any] = range(len(node))
-    elif isinstance(node, dict) and head in node:
-        keys = (head,)
-    else:
-        return
-    for key in keys:
+    for key in _addressed(node, head):
         if rest:
             yield from _locations(node[key], rest)
         else:
