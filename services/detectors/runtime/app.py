@@ -62,9 +62,9 @@ class RuntimeOptions:
 STATE_FORMAT = 3
 """Bump when a rule's state layout or the repartitioned records change (1 → 2: F6 and E2 keep
 students in pages; RocksDB tables. 2 → 3: repartitioned events travel in bundles, in a
-repartition topic of the format's own). Workers of a new format form a new consumer group with empty tables, read the raw
-topics (kept indefinitely) from the beginning and rebuild their state; the alerts they raise
-again have the ids they had, so alerting records them once."""
+repartition topic of the format's own). Workers of a new format form a new consumer group
+with empty tables, read the raw topics (kept indefinitely) from the beginning and rebuild
+their state; the alerts they raise again have the ids they had, so alerting records them once."""
 
 
 def detectors_app_id(settings: Settings) -> str:

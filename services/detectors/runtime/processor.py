@@ -9,8 +9,8 @@ keys.
 A record the detectors cannot use is returned as rejected (for the dead-letter
 topic), never raised, and so is a forward of a bundle that names a rule not
 enabled here (the bundle's other forwards go on); a failing rule is reported
-through ``on_rule_error`` and the other rules still see the event. ``AllRulesDetector`` runs every rule in
-one engine, for replay and evaluation.
+through ``on_rule_error`` and the other rules still see the event.
+``AllRulesDetector`` runs every rule in one engine, for replay and evaluation.
 """
 
 from __future__ import annotations
