@@ -45,6 +45,7 @@ from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
 from services.detectors.runtime.evaluation import AlertKey, alert_key
+from services.detectors.runtime.messages import to_json
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.replay import ReplayResult, replay_records
 
@@ -155,7 +156,7 @@ def truth_keys(truth: Iterable[Mapping[str, Any]]) -> list[AlertKey]:
 
 def _records(events: Iterable[Mapping[str, Any]]) -> Iterator[Record]:
     for offset, event in enumerate(events):
-        yield Record("simulation", 0, offset, None, event["schoolid"].encode(), orjson.dumps(event))
+        yield Record("simulation", 0, offset, None, event["schoolid"].encode(), to_json(event))
 
 
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:

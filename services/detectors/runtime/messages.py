@@ -107,7 +107,7 @@ class Forward:
 
 def forwarded_item(forward: Forward) -> bytes:
     """One forward, serialized on its own so the runner can size bundles before joining them."""
-    return orjson.dumps(
+    return to_json(
         {"rule_id": forward.rule_id, "state_key": forward.state_key, "event": forward.event, "timestamp": forward.timestamp}
     )
 
@@ -141,8 +141,14 @@ def _forward(index: int, item: object) -> Forward:
     return Forward(item["state_key"], item["rule_id"], checked_event(item.get("event")), timestamp)
 
 
-def to_json(document: Mapping[str, Any]) -> bytes:
-    return orjson.dumps(document)
+def to_json(document: Any) -> bytes:
+    """``document`` as compact JSON in a bytes object of its own size.
+
+    orjson returns its working buffer (at least 1 KB, 4 KB since 3.12) without shrinking it:
+    a batch's thousands of changelog records held until the broker acknowledges them took
+    ~12 KB each, most of a worker's peak memory (measured with memray). The copy costs
+    ~0.15 µs."""
+    return bytes(memoryview(orjson.dumps(document)))
 
 
 def _payload(value: bytes | None) -> Any:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import faust
-import orjson
 import structlog
 from aiokafka.structs import RecordMetadata
 from faust.types import EventT, ProducerT
@@ -28,9 +27,9 @@ from contracts.registry import validate
 from services.detectors.core.state import StoredState
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.messages import (
+    Forward,
     alert_event,
     alert_key,
-    Forward,
     deadletter_record,
     forward_bundle,
     forwarded_item,
@@ -136,8 +135,8 @@ def changelog_records(changes: Mapping[str, StoredState | None], topic: str, par
     return [
         Outgoing(
             topic,
-            orjson.dumps(name),
-            None if value is None else orjson.dumps(value),
+            to_json(name),
+            None if value is None else to_json(value),
             partition_for(routing_key(split_table_key(name)[1]), partitions),
         )
         for name, value in changes.items()

@@ -20,7 +20,12 @@ from qinglian.metrics import new_registry, serve_metrics
 from qinglian.settings import Settings
 from qinglian.topics import DOMAINS, raw_topic, topic_specs
 from services.detectors.core.config import RuleSet
-from services.detectors.runtime.app import RuntimeOptions, create_app, repartition_topic, repartition_topic_spec
+from services.detectors.runtime.app import (
+    RuntimeOptions,
+    create_app,
+    repartition_topic,
+    repartition_topic_spec,
+)
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
