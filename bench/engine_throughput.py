@@ -22,6 +22,7 @@ import orjson
 from bench.detectors_common import simulator_mix
 from qinglian.settings import load_settings
 from services.detectors.core.config import load_rule_set
+from services.detectors.runtime.messages import to_json
 from services.detectors.runtime.process_memory import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
@@ -31,7 +32,7 @@ BATCH = 1000
 
 def run(schools: int, days: int, tuned: bool) -> None:
     events = simulator_mix(load_settings(), schools, days)
-    records = [Record("raw", 0, offset, None, e["schoolid"].encode(), orjson.dumps(e)) for offset, e in enumerate(events)]
+    records = [Record("raw", 0, offset, None, e["schoolid"].encode(), to_json(e)) for offset, e in enumerate(events)]
     del events
     gc.collect()
     if tuned:
