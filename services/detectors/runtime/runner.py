@@ -112,16 +112,17 @@ def bundles(forwards: Sequence[Forward], outputs: Outputs) -> list[Outgoing]:
     for forward in forwards:
         by_partition.setdefault(partition_for(forward.state_key, outputs.partitions), []).append(forward)
     records: list[Outgoing] = []
+    empty = len(forward_bundle([]))
     for partition, planned in sorted(by_partition.items()):
         chunks: list[list[tuple[bytes, float | None]]] = [[]]
-        size = 0
+        size = empty
         for forward in planned:
             item = forwarded_item(forward)
             if chunks[-1] and size + len(item) > MAX_BUNDLE_BYTES:
                 chunks.append([])
-                size = 0
+                size = empty
             chunks[-1].append((item, forward.timestamp))
-            size += len(item) + 1
+            size += len(item) + 1  # and its comma
         for chunk in chunks:
             stamps = [stamp for _, stamp in chunk if stamp is not None]
             value = forward_bundle([item for item, _ in chunk])
