@@ -39,7 +39,7 @@ _SUPPORTED = frozenset({"postgresql", "sqlite"})
 class SqlDedupStore:
     """One SQL statement per batch and per direction, whatever the batch size.
 
-    On PostgreSQL the ids travel as one array parameter (``= ANY``, ``unnest``). A bind
+    On PostgreSQL the ids travel as one array parameter (``unnest``). A bind
     parameter per id (``IN``) and ``executemany`` (a row at a time) cost 11 µs of the
     push API's CPU per event, a tenth of it; one array costs 4. SQLite, for quick starts
     and tests, keeps the plain forms.
@@ -56,9 +56,7 @@ class SqlDedupStore:
     def seen(self, source_id: str, event_ids: Collection[str]) -> set[str]:
         if not event_ids:
             return set()
-        query = sa.select(ingest_dedup.c.event_id).where(
-            ingest_dedup.c.source_id == source_id, self._among(list(set(event_ids)))
-        )
+        query = self._stored_among(source_id, list(set(event_ids)))
         try:
             with self._engine.connect() as connection:
                 return set(connection.scalars(query))
@@ -79,10 +77,33 @@ class SqlDedupStore:
                 f"去重库不可用 / the dedup database is unavailable: {exc.__class__.__name__}"
             ) from exc
 
-    def _among(self, event_ids: list[str]) -> sa.ColumnElement[bool]:
-        if self._postgresql:
-            return ingest_dedup.c.event_id == sa.any_(sa.literal(event_ids, _EVENT_IDS))
-        return ingest_dedup.c.event_id.in_(event_ids)
+    def _stored_among(self, source_id: str, event_ids: list[str]) -> sa.Select[tuple[str]]:
+        """Which of ``event_ids`` the table holds for ``source_id``.
+
+        On PostgreSQL one index probe per received id (a LATERAL lookup with LIMIT, which the
+        planner cannot turn into a hash join): ``event_id = ANY(...)`` let it scan every id of
+        the source while the table's statistics were stale, some 9 ms a batch at 60,000 stored
+        ids and 33 ms at 200,000, growing with the table.
+        """
+        if not self._postgresql:
+            return sa.select(ingest_dedup.c.event_id).where(
+                ingest_dedup.c.source_id == source_id, ingest_dedup.c.event_id.in_(event_ids)
+            )
+        received = (
+            sa.func.unnest(sa.literal(event_ids, _EVENT_IDS))
+            .table_valued("event_id")
+            .render_derived("received")
+        )
+        stored = (
+            sa.select(sa.literal(1))
+            .where(
+                ingest_dedup.c.source_id == source_id,
+                ingest_dedup.c.event_id == received.c.event_id,
+            )
+            .limit(1)
+            .lateral("stored")
+        )
+        return sa.select(received.c.event_id).select_from(received.join(stored, sa.true()))
 
     def _insert(
         self, source_id: str, event_ids: list[str], stored_at: datetime

@@ -49,3 +49,43 @@ def test_a_batch_is_remembered_once_and_seen_per_source(store: SqlDedupStore) ->
     assert store.seen("fuling-finance", asked) == set(first[:250]) | set(later[:50])
     assert store.seen("another-source", asked) == set()
     assert store.seen("fuling-finance", []) == set()
+
+
+def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
+    store: SqlDedupStore,
+) -> None:
+    """Looking up a batch must not read every id the source ever sent: with the table's
+    statistics stale (never analyzed, as between autovacuum runs), ``= ANY`` got a bitmap
+    scan over all of the source's rows."""
+    engine = store._engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL query plan")
+    stored = [f"e-{uuid.uuid4()}" for _ in range(20_000)]
+    for start in range(0, len(stored), 5_000):
+        store.remember("fuling-finance", stored[start : start + 5_000], AT)
+    executed: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        executed.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        asked = [*stored[:250], *(f"e-{uuid.uuid4()}" for _ in range(250))]
+        assert store.seen("fuling-finance", asked) == set(stored[:250])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = executed
+    with engine.connect() as connection:
+        [plan] = connection.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+        ).scalar_one()
+
+    def nodes(node: dict) -> Iterator[dict]:
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    table_reads = [node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "ingest_dedup"]
+    [read] = table_reads
+    assert read["Node Type"] in {"Index Only Scan", "Index Scan"}
+    assert read["Actual Rows"] * read["Actual Loops"] <= 250
