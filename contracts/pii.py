@@ -56,9 +56,9 @@ def pseudonymize(event: dict[str, Any], key: bytes) -> dict[str, Any]:
     """
     plan = _pii_plan(event["type"])
     result = dict(event)
-    if plan and "data" in result:
-        copies: set[int] = set()
-        _pseudonymize_along(_own(result, "data", copies), plan, key, copies)
+    if plan and isinstance(result.get("data"), dict):
+        result["data"] = data = dict(result["data"])
+        _pseudonymize_along(data, plan, key)
     return result
 
 
@@ -87,14 +87,21 @@ def _pii_plan(event_type: str) -> PiiPlan:
     return frozen(tree)
 
 
-def _pseudonymize_along(node: Any, plan: PiiPlan, key: bytes, copies: set[int]) -> None:
-    """Replace the clear values ``plan`` leads to from ``node``, a container the result owns."""
+def _pseudonymize_along(node: dict[str, Any] | list[Any], plan: PiiPlan, key: bytes) -> None:
+    """Replace the clear values ``plan`` leads to from ``node``, a container the result owns.
+
+    The plan is a tree, so each container on the way is reached once: it is copied then, and
+    written to only as the copy.
+    """
     for segment, below in plan:
         for name in _addressed(node, segment):
-            if not isinstance(below, str):
-                _pseudonymize_along(_own(node, name, copies), below, key, copies)
-            elif _is_clear(node[name]):
-                node[name] = pseudonym(below, _as_text(node[name]), key)
+            value = node[name]
+            if isinstance(below, str):
+                if _is_clear(value):
+                    node[name] = pseudonym(below, _as_text(value), key)
+            elif isinstance(value, (dict, list)):
+                node[name] = owned = value.copy()
+                _pseudonymize_along(owned, below, key)
 
 
 def _addressed(node: Any, segment: str) -> Iterable[Any]:
@@ -105,16 +112,6 @@ def _addressed(node: Any, segment: str) -> Iterable[Any]:
     if isinstance(node, dict) and segment in node:
         return (segment,)
     return ()
-
-
-def _own(container: Any, key: Any, copies: set[int]) -> Any:
-    """``container[key]``, first replaced by a shallow copy if it is an object or array not copied yet
-    (``copies`` holds the ids of the copies made), so it can be written to without touching the input."""
-    child = container[key]
-    if isinstance(child, (dict, list)) and id(child) not in copies:
-        child = container[key] = child.copy()
-        copies.add(id(child))
-    return child
 
 
 def clear_values(event: dict[str, Any]) -> list[str]:
