@@ -85,7 +85,17 @@ def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
         for child in node.get("Plans", []):
             yield from nodes(child)
 
-    table_reads = [node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "ingest_dedup"]
+    table_reads = [
+        node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "ingest_dedup"
+    ]
     [read] = table_reads
     assert read["Node Type"] in {"Index Only Scan", "Index Scan"}
     assert read["Actual Rows"] * read["Actual Loops"] <= 250
+
+
+def test_an_id_with_the_separator_is_refused_not_split(store: SqlDedupStore) -> None:
+    """PostgreSQL gets the ids as one comma-separated text; the contract forbids commas in ids."""
+    if store._engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL id list")
+    with pytest.raises(ValueError, match="without commas"):
+        store.seen("fuling-finance", ["e-1,e-2"])
