@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import uuid
 
 import orjson
@@ -11,6 +12,7 @@ from services.detectors.core.engine import DEFAULT_MAX_ENTRY_BYTES, Engine
 from services.detectors.core.pages import PAGE_SEPARATOR, page_key, shard_of
 from services.detectors.core.state import InMemoryStateStore, StoredState
 from services.detectors.rules.enrollment.fixtures import registration, student_id, withdrawal
+from services.detectors.rules.finance import f6_student_aid
 from services.detectors.rules.finance.f6_student_aid import RULE, STUDENT_PAGES
 from services.detectors.rules.finance.fixtures import aid
 from services.detectors.testing import (
@@ -21,6 +23,7 @@ from services.detectors.testing import (
     at,
     rule_set,
     run,
+    shuffled,
 )
 
 STUDENT = student_id(1)
@@ -237,3 +240,36 @@ def test_alert_ids_are_those_of_the_per_student_layout():
         ("not_enrolled", "34a4ae6b635bb4f7ec90e139b3afd035"),
         ("duplicate", "d09d83be658be7b3d9096b9c7c16a9a9"),
     ]
+
+
+def test_a_page_is_settled_again_only_when_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An event that changes one student and leaves nothing due only moves the page's due time;
+    the same events with every page re-read on every event give the same alerts and state."""
+    rng = random.Random(7)
+    events = []
+    for n in range(1, 400):  # 400 students over 256 pages: pages shared, students revisited
+        day = rng.randrange(1, 28)
+        events.append(registration(n, at=f"2026-09-{day:02d}T09:00:00+08:00"))
+        for payment in range(rng.choice([0, 0, 1, 2])):
+            month = rng.choice(["09", "10", "11"])
+            events.append(
+                aid(f"D{n}-{payment}", student_id(n), at=f"2026-{month}-15T10:00:00+08:00")
+            )
+        if rng.random() < 0.1:
+            events.append(withdrawal(n, at=f"2026-10-{rng.randrange(1, 28):02d}T09:00:00+08:00"))
+        if rng.random() < 0.05:  # paid, never registered: a student of its own
+            events.append(aid(f"X{n}", student_id(10_000 + n), at="2026-10-20T10:00:00+08:00"))
+    events = shuffled(events, seed=3)
+
+    def alerts_and_state() -> tuple[list[list[dict]], dict]:
+        engine = Engine(rule_set(RULE, lateness_minutes=60 * 24 * 30), JsonRoundTripStore())
+        per_event = [
+            [alert.to_dict() for alert in engine.process(e, detected_at=DETECTED_AT)]
+            for e in events
+        ]
+        return per_event, {(rule, key): value for rule, key, value in engine.store.items()}
+
+    fast = alerts_and_state()
+    monkeypatch.setattr(f6_student_aid, "_only_this_student_moved", lambda *_: None)
+    assert alerts_and_state() == fast
+    assert any(fast[0]), "some disbursements were judged while the stream ran"
