@@ -11,6 +11,7 @@ document in the dead-letter topic, in replay files and in audit bundles.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import murmurhash2
@@ -34,13 +35,18 @@ CONTENT_TYPE_HEADER = "content-type"
 
 
 KAFKA_MURMUR2_SEED = 0x9747B28C
+REMEMBERED_PARTITIONS = 16_384  # a district's school ids with room to spare; global keys come and go
 
 
+@functools.lru_cache(maxsize=REMEMBERED_PARTITIONS)
 def key_partition(key: bytes, partitions: int) -> int:
     """The partition Kafka's default partitioner gives ``key`` (murmur2 with Kafka's seed, positive,
     modulo the count; the same in kafka-python, aiokafka and the Java client). The C murmur2:
     kafka-python's pure-Python one costs ~6 µs a key, and the detectors hash every global key
-    (one per student) several times a batch."""
+    (one per student) several times a batch. Remembered, because that murmur2 releases the GIL on
+    every call, and getting it back from another thread (the push API's producer and request
+    threads, faust's service threads) took up to the 5 ms switch interval; most keys are school
+    ids, a bounded set."""
     return (murmurhash2.murmurhash2(key, KAFKA_MURMUR2_SEED) & 0x7FFFFFFF) % partitions
 
 
