@@ -144,7 +144,7 @@ class Engine:
         for key in dict.fromkeys(rule.state_keys(event, config.params)):
             _check_partitioning(rule, key, event)
             entry = self.store.get(config.rule_id, key)
-            state = _copy_of(entry["state"]) if entry else {}
+            state = _handed(rule, entry["state"]) if entry else {}
             context = RuleContext(
                 config.params, self.watermark, key, self._key_pages(config.rule_id, key)
             )
@@ -168,7 +168,9 @@ class Engine:
                 self._key_pages(rule_id, key),
             )
             findings = self._guarded(
-                config, None, partial(self._fire, config, key, _copy_of(entry["state"]), context)
+                config,
+                None,
+                partial(self._fire, config, key, _handed(config.rule, entry["state"]), context),
             )
             alerts.extend(self._alerts(config, findings, detected_at))
         return alerts
@@ -260,11 +262,13 @@ class Engine:
         ]
 
 
-def _copy_of(state: dict[str, Any]) -> dict[str, Any]:
-    """The state a step may change as it likes: rules build on the dict they are handed (most
-    change it in place), and a step that fails must leave the stored one as it was. Through
-    JSON, which every state already is: faster than copy.deepcopy, and about 2 % of the
-    engine's time."""
+def _handed(rule: StatefulRule[Any], state: dict[str, Any]) -> dict[str, Any]:
+    """The state a step may change as it likes: most rules build on the dict they are handed,
+    in place, and a step that fails must leave the stored one as it was. Copied through JSON,
+    which every state already is (faster than copy.deepcopy): 1.4 % of the engine's time on the simulator mix, once
+    F6, whose index was nine tenths of it, copies only what it changes."""
+    if rule.meta.copies_its_state:
+        return state
     copied: dict[str, Any] = orjson.loads(orjson.dumps(state))
     return copied
 

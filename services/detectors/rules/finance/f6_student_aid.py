@@ -85,7 +85,7 @@ def state_keys(event: Event, params: Parameters) -> list[str]:
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     student_id = event["data"]["student"]["student_id"]
-    state = state or {"school": event["schoolid"], "due": {}}
+    state = _own_copy(state or {"school": event["schoolid"], "due": {}})
     pages = PageEdits(ctx.pages)
     page = shard_of(student_id, STUDENT_PAGES)
     students = pages.edit(page)
@@ -124,12 +124,19 @@ def _only_this_student_moved(
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
     """Opens only the pages whose due time the watermark has passed."""
+    state = _own_copy(state)
     pages = PageEdits(ctx.pages)
     watermark = format_time(ctx.watermark) if ctx.watermark is not None else None
     due_pages = sorted(
         page for page, due in state["due"].items() if watermark is not None and due <= watermark
     )
     return _step(state, pages, [j for page in due_pages for j in _settle(state, pages, page, ctx)])
+
+
+def _own_copy(state: State) -> State:
+    """The key's state with its own index of due pages, the one thing a step changes in it:
+    the stored state stays as it was (the rule copies its state itself, see RuleMeta)."""
+    return {**state, "due": dict(state["due"])}
 
 
 def _recorded(student: Page | None, event: Event) -> Page:
@@ -282,6 +289,7 @@ RULE = StatefulRule(
         parameters=Parameters,
         event_types=frozenset({AID, REGISTRATION, WITHDRAWAL, TRANSFER}),
         doc=__doc__,
+        copies_its_state=True,
     ),
     state_keys,
     on_event,
