@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import sqlalchemy as sa
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.postgres import temporary_database
-from qinglian.stack.processes import wait_until
+from qinglian.stack.processes import free_port, wait_until
 from qinglian.topics import alerts_topic, deadletter_topic, topic_specs
 from services.alerting.adapters import migrator
 from services.alerting.adapters.alert_codec import encode_alert_event
@@ -130,11 +129,6 @@ def consume_rate(settings: Settings, total: int, batch: int) -> tuple[float, flo
         engine.dispose()
     return (count - first) / elapsed, elapsed, cases
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def percentile(values: list[float], fraction: float) -> float:

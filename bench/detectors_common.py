@@ -24,9 +24,10 @@ from qinglian import broker
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings, load_settings
+from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, raw_topic
 from services.detectors.runtime.app import RuntimeOptions
-from services.detectors.runtime.evaluate import delete_topics, free_port, simulate_district
+from services.detectors.runtime.evaluate import delete_topics, simulate_district
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_OPTIONS = RuntimeOptions(session_timeout=10.0, rebalance_timeout=10.0, heartbeat_interval=1.0, commit_interval=0.5)

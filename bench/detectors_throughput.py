@@ -44,9 +44,9 @@ from bench.detectors_common import (
 )
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
+from qinglian.stack.processes import free_port
 from services.detectors.core.config import load_rule_set
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
-from services.detectors.runtime.evaluate import free_port
 from services.detectors.runtime.replay import replay
 from services.detectors.runtime.worker import run_worker
 

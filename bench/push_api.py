@@ -38,7 +38,7 @@ from contracts.pii import pseudonymize
 from qinglian import broker
 from qinglian.settings import Settings, load_settings, project_root
 from qinglian.stack.postgres import temporary_database
-from qinglian.stack.processes import wait_until
+from qinglian.stack.processes import free_port, wait_until
 from qinglian.topics import raw_topic, topic_specs
 from services.ingest.domain.signature import signing_headers
 from services.ingest.domain.sources import SigningKey
@@ -54,14 +54,6 @@ def make_events(count: int) -> list[dict]:
         for name in EXAMPLE_TYPES
     ]
     return [{**examples[i % len(examples)], "id": str(uuid.uuid4())} for i in range(count)]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], fraction: float) -> float:

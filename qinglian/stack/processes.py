@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +100,45 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+EPHEMERAL_PORTS_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LISTEN_PORT_SPAN = 12_000
+
+
+def free_port(*, also_free_at: Sequence[int] = ()) -> int:
+    """A port for a server started next (tests, benchmarks, the evaluation's worker), free now,
+    with ``port + offset`` free too for each offset.
+
+    Taken below the kernel's ephemeral range, never from it: a port the kernel hands out for
+    binding to 0 lies in that range, where any outgoing connection (a Kafka or PostgreSQL
+    client) may take it before the server binds it: "address already in use", one run in many.
+    """
+    lowest_ephemeral = _lowest_ephemeral_port()
+    highest_offset = max((0, *also_free_at))
+    lowest = max(1024, lowest_ephemeral - LISTEN_PORT_SPAN)
+    candidates = range(lowest, lowest_ephemeral - highest_offset)
+    for _ in range(1000):
+        port = random.choice(candidates)
+        if all(_bindable(port + offset) for offset in (0, *also_free_at)):
+            return port
+    raise PortInUse(f"no free port between {candidates.start} and {candidates.stop}")
+
+
+def _lowest_ephemeral_port() -> int:
+    try:
+        return int(EPHEMERAL_PORTS_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def require_free_port(port: int, what: str, setting: str) -> None:

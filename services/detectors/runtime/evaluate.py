@@ -20,7 +20,6 @@ Two modes:
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from qinglian import broker
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
+from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, alerts_topic, raw_topic
 from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError
@@ -200,11 +200,6 @@ class _Worker:
             tail = self._log.read().decode(errors="replace")[-500:]
             raise EvaluationError(f"检测 worker 退出 / the worker exited ({self._process.returncode}): {tail}")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _collect_alerts(

@@ -6,7 +6,6 @@ Screenshots go to artifacts/screenshots/ at the project root.
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import threading
 import time
@@ -20,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from qinglian.settings import Settings, load_settings, project_root
 from qinglian.stack.postgres import temporary_database
+from qinglian.stack.processes import free_port
 from services.alerting.adapters import migrator
 from services.alerting.adapters.attachments import FileAttachmentStore
 from services.alerting.adapters.leaders import StaticLeadersDirectory
@@ -47,12 +47,6 @@ SCREENSHOTS = project_root() / "artifacts" / "screenshots"
 class Console:
     base_url: str
     service: AlertingService
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

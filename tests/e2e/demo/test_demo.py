@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian.settings import Settings
 from qinglian.stack.postgres import temporary_database
-from tests.e2e.observability.processes import free_port
+from qinglian.stack.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

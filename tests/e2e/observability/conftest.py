@@ -26,10 +26,11 @@ from deploy.grafana import dashboards
 from qinglian import broker
 from qinglian.settings import Settings, project_root
 from qinglian.stack.postgres import temporary_database
+from qinglian.stack.processes import free_port
 from services.ingest.connectors.adapters.connectors_file import load_connectors
 from services.ingest.connectors.domain.spec import FolderSpec
 from services.ingest.connectors.writers.drop_folder import DropFolderWriter, export_rows
-from tests.e2e.observability.processes import free_port, running
+from tests.e2e.observability.processes import running
 from tests.e2e.observability.prometheus import (
     PrometheusApi,
     alerting_rules,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.postgres import temporary_database
+from qinglian.stack.processes import free_port
 from qinglian.topics import alerts_topic, deadletter_topic, topic_specs
 from services.alerting.adapters import migrator
 from services.alerting.adapters.alert_codec import encode_alert_event
@@ -32,12 +32,6 @@ from services.alerting.bootstrap import bootstrap
 from services.alerting.testing import add_sample_users, sample_alert
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:

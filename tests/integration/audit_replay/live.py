@@ -21,11 +21,11 @@ from qinglian.cli.context import CliState
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
+from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, alerts_topic, raw_topic
 from services.detectors.audit_replay.cli import replay
 from services.detectors.core.eventtime import parse_time
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
-from services.detectors.runtime.evaluate import free_port
 from tests.unit.audit_replay.labelled_stream import Label, labels_of
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -17,7 +17,7 @@ from kafka import TopicPartition
 
 from qinglian import broker
 from qinglian.settings import Settings
-from services.detectors.runtime.evaluate import free_port
+from qinglian.stack.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 

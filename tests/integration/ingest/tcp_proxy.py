@@ -11,12 +11,6 @@ import threading
 from contextlib import suppress
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class TcpProxy:
     def __init__(self, listen_port: int, upstream: tuple[str, int]) -> None:
         self.listen_port = listen_port

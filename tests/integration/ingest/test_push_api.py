@@ -12,11 +12,12 @@ from structlog.testing import capture_logs
 
 from qinglian import broker
 from qinglian.settings import Settings
+from qinglian.stack.processes import free_port
 from services.ingest.adapters.dedup_store import SqlDedupStore
 from services.ingest.adapters.kafka_publisher import KafkaPublisher
 from services.ingest.domain.signature import SIGNATURE_HEADER, signing_headers
 from tests.integration.ingest.conftest import TopicTail, app_client, signed_push
-from tests.integration.ingest.tcp_proxy import TcpProxy, free_port
+from tests.integration.ingest.tcp_proxy import TcpProxy
 from tests.unit.ingest.support import AID, CLEAR_ID_NUMBER, NEW_KEY, broken, event
 
 pytestmark = pytest.mark.integration

@@ -17,9 +17,9 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from qinglian.stack.processes import free_port
 from services.ingest.domain.signature import signing_headers
 from tests.integration.ingest.conftest import TopicTail
-from tests.integration.ingest.tcp_proxy import free_port
 from tests.unit.ingest.support import AID, CLEAR_ID_NUMBER, NEW_KEY, OLD_KEY, broken, event
 
 pytestmark = pytest.mark.integration

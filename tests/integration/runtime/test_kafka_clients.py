@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from qinglian import broker
 from qinglian.settings import Settings
+from qinglian.stack.processes import free_port
 from qinglian.topics import TopicSpec
 
 pytestmark = pytest.mark.integration
@@ -81,11 +81,6 @@ def test_project_topics_exist_with_their_settings(kafka_settings: Settings) -> N
     }
     assert retention == {spec.name: spec.config["retention.ms"] for spec in specs}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic: str, tmp_path: Path) -> None:

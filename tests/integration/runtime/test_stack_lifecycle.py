@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from qinglian.stack.processes import free_port
+
 pytestmark = pytest.mark.integration
 
 
 def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -53,7 +50,11 @@ def test_up_status_down_leaves_nothing_behind(tmp_path: Path) -> None:
     def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "qinglian", "stack", *arguments],
-            env=env, capture_output=True, text=True, timeout=240, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
         )
 
     try:
