@@ -9,7 +9,6 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from qinglian.settings import Settings
+from qinglian.stack.processes import free_port
 from services.alerting.adapters.channel_messages import MessageContext
 from services.alerting.adapters.channel_notifier import ChannelNotifier, RetryPolicy, SmtpOptions
 from services.alerting.adapters.channels_file import ChannelKind, ChannelSpec
@@ -107,9 +107,7 @@ class Mailbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield mailbox, port
