@@ -187,9 +187,19 @@ class Engine:
         return StoredPages(self.store, rule_id, key, self._pages.get((rule_id, key), set()))
 
     def _save(self, rule_id: str, key: str, step: Step, previous: dict[str, Any] | None) -> None:
-        """Write the key and its changed pages, all or nothing if one is too large."""
+        """Write the key and its changed pages, all or nothing if one is too large.
+
+        A key whose step returned the very state it was handed, with the same timer, is not
+        written again: only a rule that copies its state itself gets the stored object
+        (``copies_its_state``), and it never changes it.
+        """
         timer = format_time(step.timer) if step.timer else None
         entry = None if step.state is None else {"state": step.state, "timer": timer}
+        unchanged = (
+            previous is not None
+            and step.state is previous["state"]
+            and previous.get("timer") == timer
+        )
         if step.state is None:
             pages: Mapping[str, Page | None] = dict.fromkeys(self._pages.get((rule_id, key), ()))
         else:
@@ -199,12 +209,14 @@ class Engine:
             for page, value in pages.items()
             if value is not None
         }
-        for name, value in [(key, entry), *writes.items()]:
+        for name, value in [(key, None if unchanged else entry), *writes.items()]:
             if value is not None:
                 self._check_size(rule_id, name, value)
         self._write_pages(rule_id, key, pages, writes)
         if entry is None:
             self.store.delete(rule_id, key)
+            return
+        if unchanged:
             return
         self.store.put(rule_id, key, entry)
         if timer is not None and (previous is None or previous.get("timer") != timer):

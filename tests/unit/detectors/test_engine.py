@@ -247,3 +247,35 @@ def test_an_entry_too_large_leaves_the_stored_state_as_it_was():
     assert kept == [f"m{i}" for i in range(len(kept))]
     [(_, _, stored)] = list(engine.store.items())
     assert len(orjson.dumps(stored)) <= 120
+
+
+class CountingStore(InMemoryStateStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.puts: list[str] = []
+
+    def put(self, rule_id, key, value):
+        self.puts.append(key)
+        super().put(rule_id, key, value)
+
+
+def test_a_key_handed_back_unchanged_is_not_written_again():
+    """A rule that copies what it changes returns the stored state itself when nothing changed."""
+
+    def on_event(state, event, ctx):
+        return Step(state or {**origin(event), "first": event["id"]}, None)
+
+    keeps = StatefulRule(
+        replace(deadline_rule().meta, id="T3", copies_its_state=True),
+        lambda e, p: [school_key(e, "first")],
+        on_event,
+        lambda state, ctx: Step(state, None),
+    )
+    store = CountingStore()
+    engine = engine_for(keeps, store=store)
+    for index in range(3):
+        engine.process(
+            meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT
+        )
+    assert store.puts == ["500102001|first"]
+    assert store.get("T3", "500102001|first")["state"]["first"] == "m0"

@@ -85,7 +85,7 @@ def state_keys(event: Event, params: Parameters) -> list[str]:
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     student_id = event["data"]["student"]["student_id"]
-    state = _own_copy(state or {"school": event["schoolid"], "due": {}})
+    state = state or {"school": event["schoolid"], "due": {}}
     pages = PageEdits(ctx.pages)
     page = shard_of(student_id, STUDENT_PAGES)
     students = pages.edit(page)
@@ -93,8 +93,13 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     students[student_id] = after = _recorded(before, event)
     page_due = _only_this_student_moved(state["due"].get(page), before, after, ctx)
     if page_due is None:
+        state = _own_copy(state)
         return _step(state, pages, _settle(state, pages, page, ctx))
-    state["due"][page] = page_due
+    if state["due"].get(page) != page_due:
+        state = _own_copy(state)
+        state["due"][page] = page_due
+    # Unchanged, the state is the one handed in: the engine does not write the key again
+    # (most of a roster load: a new student is due after the page's earliest).
     return _step(state, pages, [])
 
 
