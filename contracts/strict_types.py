@@ -293,6 +293,9 @@ def _number(schema: Mapping[str, Any]) -> Any:
     _only(schema, {"type", *_NUMBER_KEYWORDS})
     kind = int if schema["type"] == "integer" else float
     meta = _bounds(schema, ge="minimum", le="maximum")
+    if meta and kind is float:
+        # msgspec compares a large integer as a float: 2**53 + 1 would pass a maximum of 2**53.
+        raise Unsupported("bounds on a number (not an integer)")
     return Annotated[kind, msgspec.Meta(**meta)] if meta else kind
 
 
