@@ -130,7 +130,6 @@ def consume_rate(settings: Settings, total: int, batch: int) -> tuple[float, flo
     return (count - first) / elapsed, elapsed, cases
 
 
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]

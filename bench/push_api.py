@@ -99,7 +99,8 @@ class PushServer:
 
 def serialized(events: list[dict], batch: int) -> list[tuple[int, bytes]]:
     """Request bodies made before the clock starts: the load generator shares the two cores."""
-    return [(len(events[i : i + batch]), orjson.dumps(events[i : i + batch])) for i in range(0, len(events), batch)]
+    chunks = [events[i : i + batch] for i in range(0, len(events), batch)]
+    return [(len(chunk), orjson.dumps(chunk)) for chunk in chunks]
 
 
 def post_batch(client: httpx.Client, url: str, body: bytes) -> float:

@@ -201,7 +201,6 @@ class _Worker:
             raise EvaluationError(f"检测 worker 退出 / the worker exited ({self._process.returncode}): {tail}")
 
 
-
 def _collect_alerts(
     settings: Settings, worker: _Worker, settle_seconds: float, timeout_seconds: float
 ) -> list[dict[str, Any]]:

@@ -82,7 +82,6 @@ def test_project_topics_exist_with_their_settings(kafka_settings: Settings) -> N
     assert retention == {spec.name: spec.config["retention.ms"] for spec in specs}
 
 
-
 def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic: str, tmp_path: Path) -> None:
     """A real faust-streaming worker joins a consumer group, consumes, and forwards to a sink topic."""
     sink = f"{unique_topic}.sink"

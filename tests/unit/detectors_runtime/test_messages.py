@@ -12,9 +12,9 @@ import pytest
 from contracts.registry import validate
 from services.detectors.core.state import InMemoryStateStore
 from services.detectors.runtime.messages import (
+    Forward,
     alert_event,
     alert_key,
-    Forward,
     deadletter_record,
     forward_bundle,
     forwarded_item,
@@ -97,8 +97,6 @@ def test_a_rejected_forward_is_dead_lettered_alone_with_its_own_id() -> None:
     assert first["id"] != second["id"]
     assert second["payload"]["rule_id"] == "TX" and second["payload"]["event"] == event
     assert (second["event_id"], second["origin"]) == (event["id"], {"topic": "g", "partition": 3, "offset": 9, "item": 1})
-
-
 
 
 def test_serialized_records_take_their_own_size_in_memory_not_orjsons_working_buffer() -> None:
