@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
 
@@ -47,7 +46,7 @@ GC_YOUNG_THRESHOLD = 50_000
 def dedup_store(settings: Settings) -> SqlDedupStore:
     """The dedup store on the project's database; MigrationError unless `qinglian db upgrade` created its table."""
     migrator.require_head(settings.database_url)
-    return SqlDedupStore(sa.create_engine(settings.database_url, pool_pre_ping=True))
+    return SqlDedupStore.connect(settings.database_url)
 
 
 def publisher(settings: Settings, options: PushOptions) -> KafkaPublisher:

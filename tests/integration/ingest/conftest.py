@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 import pytest
-import sqlalchemy as sa
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
@@ -80,9 +79,9 @@ def ingest_tables(postgres_database_url: str) -> None:
 
 @pytest.fixture(scope="session")
 def dedup_store(postgres_database_url: str) -> Iterator[SqlDedupStore]:
-    engine = sa.create_engine(postgres_database_url)
-    yield SqlDedupStore(engine)
-    engine.dispose()
+    store = SqlDedupStore.connect(postgres_database_url)
+    yield store
+    store.close()
 
 
 @pytest.fixture

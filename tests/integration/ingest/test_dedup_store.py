@@ -24,11 +24,11 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def postgresql_store(postgres_admin_url: str, settings: Settings) -> Iterator[SqlDedupStore]:
     with postgres.temporary_database(settings, prefix="qinglian_ingest_dedup") as url:
         migrator.upgrade(url)
-        engine = sa.create_engine(url)
+        store = SqlDedupStore.connect(url)
         try:
-            yield SqlDedupStore(engine)
+            yield store
         finally:
-            engine.dispose()
+            store.close()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -38,7 +38,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDedupSt
         return
     url = f"sqlite:///{tmp_path / 'dedup.db'}"
     migrator.upgrade(url)
-    yield SqlDedupStore(sa.create_engine(url))
+    store = SqlDedupStore.connect(url)
+    yield store
+    store.close()
 
 
 def test_a_batch_is_remembered_once_and_seen_per_source(store: SqlDedupStore) -> None:
@@ -91,8 +93,26 @@ def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
         node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "ingest_dedup"
     ]
     [read] = table_reads
-    assert read["Node Type"] in {"Index Only Scan", "Index Scan"}
-    assert read["Actual Rows"] * read["Actual Loops"] <= 250
+    assert {node.get("Index Name") for node in nodes(read)} >= {"ix_ingest_dedup_event_id"}
+    assert read["Actual Loops"] == len(asked), "one index probe per received id"
+    examined = (
+        read["Actual Rows"] + read.get("Rows Removed by Filter", 0) + read.get("Rows Removed by Index Recheck", 0)
+    )
+    assert examined * read["Actual Loops"] <= 250
+
+
+def test_postgresql_sessions_never_jit_compile_and_keep_the_options_of_the_url(
+    postgres_admin_url: str, settings: Settings
+) -> None:
+    """Past ~150,000 stored ids the planner JIT-compiled every look-up (2 ms on top of 0.6)."""
+    with postgres.temporary_database(settings, prefix="qinglian_ingest_dedup") as url:
+        store = SqlDedupStore.connect(f"{url}?options=-c%20statement_timeout%3D5000")
+        try:
+            with store._engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW jit").scalar_one() == "off"
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "5s"
+        finally:
+            store.close()
 
 
 def test_an_id_with_the_separator_is_refused_not_split(postgresql_store: SqlDedupStore) -> None:

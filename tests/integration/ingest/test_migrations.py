@@ -4,6 +4,7 @@ drift, and an ingest process on a database without them stops with one line that
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -103,22 +104,65 @@ def test_ingest_services_refuse_to_start_without_the_tables_and_say_what_to_run(
 def test_tables_made_by_the_former_create_all_are_adopted_with_their_rows(
     empty_database_url: str,
 ) -> None:
-    from datetime import UTC, datetime
-
     from services.ingest.adapters.dedup_store import SqlDedupStore
-    from services.ingest.adapters.dedup_store import metadata as dedup_metadata
     from services.ingest.connectors.adapters.checkpoints import metadata as checkpoint_metadata
 
     engine = sa.create_engine(empty_database_url)
     try:
-        for metadata in (dedup_metadata, checkpoint_metadata):
-            metadata.create_all(engine)  # what the services did at start-up before the migrations
-        SqlDedupStore(engine).remember("fuling-finance", ["e-1"], datetime(2026, 11, 1, tzinfo=UTC))
+        # What the services did at start-up before the migrations, with the tables of that time.
+        former_dedup_table(engine)
+        checkpoint_metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(sa.text(INSERT_DEDUP_ROW), {"event_id": "e-1"})
         migrator.upgrade(empty_database_url)
         migrator.check(empty_database_url)
         assert SqlDedupStore(engine).seen("fuling-finance", ["e-1", "e-2"]) == {"e-1"}
     finally:
         engine.dispose()
+
+
+def test_the_dedup_rows_move_to_the_hash_indexed_table_and_back(empty_database_url: str) -> None:
+    from alembic import command
+
+    from services.ingest.adapters.dedup_store import SqlDedupStore
+
+    migrator.upgrade(empty_database_url, FIRST_REVISION)
+    engine = sa.create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            for event_id in ("e-1", "e-2"):
+                connection.execute(sa.text(INSERT_DEDUP_ROW), {"event_id": event_id})
+        migrator.upgrade(empty_database_url)
+        store = SqlDedupStore(engine)
+        assert store.seen("fuling-finance", ["e-1", "e-2", "e-3"]) == {"e-1", "e-2"}
+        store.remember("fuling-finance", ["e-2", "e-3"], datetime(2026, 11, 2, tzinfo=UTC))  # e-2 twice
+
+        command.downgrade(migrator.alembic_config(empty_database_url), FIRST_REVISION)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT event_id, stored_at FROM ingest_dedup ORDER BY event_id")
+            ).all()
+            primary_key = sa.inspect(connection).get_pk_constraint("ingest_dedup")
+        assert [event_id for event_id, _ in rows] == ["e-1", "e-2", "e-3"]
+        assert primary_key["constrained_columns"] == ["source_id", "event_id"]
+    finally:
+        engine.dispose()
+
+
+INSERT_DEDUP_ROW = (
+    "INSERT INTO ingest_dedup (source_id, event_id, stored_at) "
+    "VALUES ('fuling-finance', :event_id, '2026-11-01 00:00:00+00:00')"
+)
+
+
+def former_dedup_table(engine: sa.Engine) -> None:
+    sa.Table(
+        "ingest_dedup",
+        sa.MetaData(),
+        sa.Column("source_id", sa.String(128), primary_key=True),
+        sa.Column("event_id", sa.String(256), primary_key=True),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+    ).create(engine)
 
 
 def test_db_upgrade_to_a_revision_names_the_service_whose_revision_it_is(
