@@ -97,14 +97,22 @@ class PushServer:
         self.process.wait(timeout=30)
 
 
-def serialized(events: list[dict], batch: int) -> list[tuple[int, bytes]]:
-    """Request bodies made before the clock starts: the load generator shares the two cores."""
-    chunks = [events[i : i + batch] for i in range(0, len(events), batch)]
-    return [(len(chunk), orjson.dumps(chunk)) for chunk in chunks]
+Request = tuple[int, bytes, dict[str, str]]  # events in the body, body, headers
 
 
-def post_batch(client: httpx.Client, url: str, body: bytes) -> float:
-    headers = {"Content-Type": "application/json", **signing_headers(SOURCE_ID, SigningKey("k1", SECRET), body, datetime.now(UTC))}
+def signed_requests(events: list[dict], batch: int) -> list[Request]:
+    """Request bodies serialized and signed before the clock starts: the load generator shares the
+    two cores with the server (a real sender is another machine)."""
+    requests = []
+    for start in range(0, len(events), batch):
+        body = orjson.dumps(events[start : start + batch])
+        signature = signing_headers(SOURCE_ID, SigningKey("k1", SECRET), body, datetime.now(UTC))
+        requests.append((len(events[start : start + batch]), body, {"Content-Type": "application/json", **signature}))
+    return requests
+
+
+def post_batch(client: httpx.Client, url: str, request: Request) -> float:
+    _, body, headers = request
     started = time.perf_counter()
     response = client.post(f"{url}/v1/events", content=body, headers=headers, timeout=60)
     elapsed = time.perf_counter() - started
@@ -114,16 +122,16 @@ def post_batch(client: httpx.Client, url: str, body: bytes) -> float:
     return elapsed
 
 
-def push_throughput(url: str, batches: list[tuple[int, bytes]], clients: int) -> tuple[float, list[float]]:
+def push_throughput(url: str, batches: list[Request], clients: int) -> tuple[float, list[float]]:
     warm_up, measured = batches[:clients], batches[clients:]
     with httpx.Client() as client, ThreadPoolExecutor(clients) as pool:
         # Warm-up, one batch per client at once: the connections exist, and the server's worker
         # processes (each with its own producer and validators) have all but surely served one.
-        list(pool.map(lambda batch: post_batch(client, url, batch[1]), warm_up))
+        list(pool.map(lambda request: post_batch(client, url, request), warm_up))
         started = time.perf_counter()
-        latencies = list(pool.map(lambda batch: post_batch(client, url, batch[1]), measured))
+        latencies = list(pool.map(lambda request: post_batch(client, url, request), measured))
         elapsed = time.perf_counter() - started
-    return sum(count for count, _ in measured) / elapsed, latencies
+    return sum(count for count, _, _ in measured) / elapsed, latencies
 
 
 def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
@@ -143,13 +151,13 @@ def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
         producer.close()
 
 
-def paced_latencies(url: str, batches: list[tuple[int, bytes]], events_per_second: float) -> list[float]:
+def paced_latencies(url: str, batches: list[Request], events_per_second: float) -> list[float]:
     interval = batches[0][0] / events_per_second
     latencies: list[float] = []
     lock = threading.Lock()
     with httpx.Client() as client, ThreadPoolExecutor(8) as pool:
-        def send(body: bytes) -> None:
-            elapsed = post_batch(client, url, body)
+        def send(request: Request) -> None:
+            elapsed = post_batch(client, url, request)
             with lock:
                 latencies.append(elapsed)
 
@@ -159,7 +167,7 @@ def paced_latencies(url: str, batches: list[tuple[int, bytes]], events_per_secon
             delay = start + index * interval - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            sent.append(pool.submit(send, batch[1]))
+            sent.append(pool.submit(send, batch))
         for request in sent:
             request.result()  # a failed push stops the run instead of silently dropping its latency
     return latencies
@@ -185,13 +193,13 @@ def main() -> None:
             try:
                 push_rates, raw_rates, loaded = [], [], []
                 for _ in range(arguments.rounds):
-                    batches = serialized(make_events(arguments.events), arguments.batch)
+                    batches = signed_requests(make_events(arguments.events), arguments.batch)
                     push_rate, latencies = push_throughput(server.url, batches, arguments.clients)
                     push_rates.append(push_rate)
                     loaded += latencies
                     raw_rates.append(raw_producer_rate(settings, make_events(arguments.events)))
                 push_rate, raw_rate = statistics.median(push_rates), statistics.median(raw_rates)
-                half_load = serialized(make_events(arguments.events // 2), arguments.batch)
+                half_load = signed_requests(make_events(arguments.events // 2), arguments.batch)
                 paced = paced_latencies(server.url, half_load, push_rate / 2)
             finally:
                 server.stop()
