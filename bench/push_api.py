@@ -10,6 +10,8 @@
    Throughput and baseline alternate for --rounds rounds of --events each; the medians
    are printed (one round of either moved by ±10 % from run to run on two shared cores).
 3. Latency: p50/p99 request latency of the push API at half its measured throughput.
+4. Where the CPU goes: per event, in the push API's processes, PostgreSQL, the broker and
+   this process (load generator or raw producer), over the timed part of every round.
 
 Needs the local stack (`qinglian stack up`). Topics get a fresh prefix and the
 dedup store a fresh database, both removed afterwards. Prints the figures; asserts nothing.
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import psutil
 
 from contracts.pii import pseudonymize
 from qinglian import broker
@@ -59,6 +62,71 @@ def make_events(count: int) -> list[dict]:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+PARTS = ("push API", "PostgreSQL", "broker", "benchmark")
+
+
+class CpuMeter:
+    """CPU time (user + system) the parts of the run spend between ``start`` and ``stop``: the push
+    API (its serving process and workers), PostgreSQL, the broker, and this process (the load
+    generator, or the raw producer). The two cores are saturated during a push round, so where
+    the CPU goes per event explains the ratio. A process that exits meanwhile is not counted."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._server_pid = server_pid
+        self._started: dict[int, tuple[str, float]] = {}
+
+    def start(self) -> None:
+        self._started = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        """The seconds each part spent since ``start``."""
+        spent = dict.fromkeys(PARTS, 0.0)
+        for pid, (part, seconds) in self._snapshot().items():
+            spent[part] += seconds - self._started.get(pid, (part, 0.0))[1]
+        return spent
+
+    def _snapshot(self) -> dict[int, tuple[str, float]]:
+        server = {self._server_pid, *(child.pid for child in psutil.Process(self._server_pid).children(recursive=True))}
+        snapshot = {}
+        for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+            part = _part(process, server)
+            if part is not None and process.info["cpu_times"] is not None:
+                times = process.info["cpu_times"]
+                snapshot[process.pid] = (part, times.user + times.system)
+        return snapshot
+
+
+def _part(process: psutil.Process, server: set[int]) -> str | None:
+    if process.pid in server:
+        return "push API"
+    if process.pid == os.getpid():
+        return "benchmark"
+    if process.info["name"] == "postgres":
+        return "PostgreSQL"
+    if "kafka.Kafka" in (process.info["cmdline"] or ()):
+        return "broker"
+    return None
+
+
+class CpuPerEvent:
+    """CPU seconds by part, summed over the rounds of one kind (push or raw), and their events."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(PARTS, 0.0)
+        self.events = 0
+
+    def add(self, spent: dict[str, float], events: int) -> None:
+        for part, seconds in spent.items():
+            self.seconds[part] += seconds
+        self.events += events
+
+    def line(self, names: dict[str, str]) -> str:
+        """µs per event of the parts ``names`` shows (part → name), and their total."""
+        per_event = {part: self.seconds[part] / self.events * 1e6 for part in names}
+        shown = ", ".join(f"{name} {per_event[part]:.1f}" for part, name in names.items())
+        return f"{shown}; total {sum(per_event.values()):.1f} µs"
 
 
 class PushServer:
@@ -122,19 +190,24 @@ def post_batch(client: httpx.Client, url: str, request: Request) -> float:
     return elapsed
 
 
-def push_throughput(url: str, batches: list[Request], clients: int) -> tuple[float, list[float]]:
+def push_throughput(
+    url: str, batches: list[Request], clients: int, meter: CpuMeter, cpu: CpuPerEvent
+) -> tuple[float, list[float]]:
     warm_up, measured = batches[:clients], batches[clients:]
+    events = sum(count for count, _, _ in measured)
     with httpx.Client() as client, ThreadPoolExecutor(clients) as pool:
         # Warm-up, one batch per client at once: the connections exist, and the server's worker
         # processes (each with its own producer and validators) have all but surely served one.
         list(pool.map(lambda request: post_batch(client, url, request), warm_up))
+        meter.start()
         started = time.perf_counter()
         latencies = list(pool.map(lambda request: post_batch(client, url, request), measured))
         elapsed = time.perf_counter() - started
-    return sum(count for count, _, _ in measured) / elapsed, latencies
+        cpu.add(meter.stop(), events)
+    return events / elapsed, latencies
 
 
-def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
+def raw_producer_rate(settings: Settings, events: list[dict], meter: CpuMeter, cpu: CpuPerEvent) -> float:
     key = settings.pseudonym_key.get_secret_value().encode()
     payloads = [(event["schoolid"].encode(), orjson.dumps(pseudonymize(event, key))) for event in events]
     producer = broker.durable_producer(settings, client_id="bench-raw")
@@ -142,11 +215,14 @@ def raw_producer_rate(settings: Settings, events: list[dict]) -> float:
     headers = [(broker.CONTENT_TYPE_HEADER, broker.CLOUDEVENTS_CONTENT_TYPE)]
     try:
         producer.send(topic, key=payloads[0][0], value=payloads[0][1], headers=headers).get(timeout=30)
+        meter.start()
         started = time.perf_counter()
         futures = [producer.send(topic, key=k, value=v, headers=headers) for k, v in payloads]
         for future in futures:
             future.get(timeout=60)
-        return len(payloads) / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        cpu.add(meter.stop(), len(payloads))
+        return len(payloads) / elapsed
     finally:
         producer.close()
 
@@ -192,12 +268,13 @@ def main() -> None:
             server = PushServer(settings, database_url, Path(tmp))
             try:
                 push_rates, raw_rates, loaded = [], [], []
+                meter, push_cpu, raw_cpu = CpuMeter(server.process.pid), CpuPerEvent(), CpuPerEvent()
                 for _ in range(arguments.rounds):
                     batches = signed_requests(make_events(arguments.events), arguments.batch)
-                    push_rate, latencies = push_throughput(server.url, batches, arguments.clients)
+                    push_rate, latencies = push_throughput(server.url, batches, arguments.clients, meter, push_cpu)
                     push_rates.append(push_rate)
                     loaded += latencies
-                    raw_rates.append(raw_producer_rate(settings, make_events(arguments.events)))
+                    raw_rates.append(raw_producer_rate(settings, make_events(arguments.events), meter, raw_cpu))
                 push_rate, raw_rate = statistics.median(push_rates), statistics.median(raw_rates)
                 half_load = signed_requests(make_events(arguments.events // 2), arguments.batch)
                 paced = paced_latencies(server.url, half_load, push_rate / 2)
@@ -214,6 +291,9 @@ def main() -> None:
     print(f"raw kafka-python    {raw_rate:>10,.0f} events/s  (median of {rounds(raw_rates)}; acks=all, idempotent, "
           "same payloads)")
     print(f"ratio               {push_rate / raw_rate:>10.2f}  (target ≥ 0.60)")
+    print("CPU per event, all rounds")
+    print("  push: " + push_cpu.line({"push API": "API workers", "PostgreSQL": "PostgreSQL", "broker": "broker", "benchmark": "load generator"}))
+    print("  raw:  " + raw_cpu.line({"benchmark": "producer", "broker": "broker"}))
     print(f"at half load        {push_rate / 2:>10,.0f} events/s: request latency p50 "
           f"{percentile(paced, 0.5) * 1000:.0f} ms, p99 {percentile(paced, 0.99) * 1000:.0f} ms (target p99 < 100 ms)")
 
