@@ -20,6 +20,7 @@ dedup store a fresh database, both removed afterwards. Prints the figures; asser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -29,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,8 +119,12 @@ class CpuPerEvent:
         self.seconds = dict.fromkeys(PARTS, 0.0)
         self.events = 0
 
-    def add(self, spent: dict[str, float], events: int) -> None:
-        for part, seconds in spent.items():
+    @contextlib.contextmanager
+    def counting(self, meter: CpuMeter, events: int) -> Iterator[None]:
+        """Adds what the parts spend inside the block, in which ``events`` are sent."""
+        meter.start()
+        yield
+        for part, seconds in meter.stop().items():
             self.seconds[part] += seconds
         self.events += events
 
@@ -173,9 +179,10 @@ def signed_requests(events: list[dict], batch: int) -> list[Request]:
     two cores with the server (a real sender is another machine)."""
     requests = []
     for start in range(0, len(events), batch):
-        body = orjson.dumps(events[start : start + batch])
+        chunk = events[start : start + batch]
+        body = orjson.dumps(chunk)
         signature = signing_headers(SOURCE_ID, SigningKey("k1", SECRET), body, datetime.now(UTC))
-        requests.append((len(events[start : start + batch]), body, {"Content-Type": "application/json", **signature}))
+        requests.append((len(chunk), body, {"Content-Type": "application/json", **signature}))
     return requests
 
 
@@ -199,11 +206,10 @@ def push_throughput(
         # Warm-up, one batch per client at once: the connections exist, and the server's worker
         # processes (each with its own producer and validators) have all but surely served one.
         list(pool.map(lambda request: post_batch(client, url, request), warm_up))
-        meter.start()
-        started = time.perf_counter()
-        latencies = list(pool.map(lambda request: post_batch(client, url, request), measured))
-        elapsed = time.perf_counter() - started
-        cpu.add(meter.stop(), events)
+        with cpu.counting(meter, events):
+            started = time.perf_counter()
+            latencies = list(pool.map(lambda request: post_batch(client, url, request), measured))
+            elapsed = time.perf_counter() - started
     return events / elapsed, latencies
 
 
@@ -215,13 +221,12 @@ def raw_producer_rate(settings: Settings, events: list[dict], meter: CpuMeter, c
     headers = [(broker.CONTENT_TYPE_HEADER, broker.CLOUDEVENTS_CONTENT_TYPE)]
     try:
         producer.send(topic, key=payloads[0][0], value=payloads[0][1], headers=headers).get(timeout=30)
-        meter.start()
-        started = time.perf_counter()
-        futures = [producer.send(topic, key=k, value=v, headers=headers) for k, v in payloads]
-        for future in futures:
-            future.get(timeout=60)
-        elapsed = time.perf_counter() - started
-        cpu.add(meter.stop(), len(payloads))
+        with cpu.counting(meter, len(payloads)):
+            started = time.perf_counter()
+            futures = [producer.send(topic, key=k, value=v, headers=headers) for k, v in payloads]
+            for future in futures:
+                future.get(timeout=60)
+            elapsed = time.perf_counter() - started
         return len(payloads) / elapsed
     finally:
         producer.close()
