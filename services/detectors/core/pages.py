@@ -136,9 +136,13 @@ class PageEdits:
     def delete_all(self) -> None:
         self.changed = dict.fromkeys(self._pages.names())
 
+    def names(self) -> list[str]:
+        """The key's page names with this step's changes, sorted."""
+        names = {*self._pages.names(), *self.changed}
+        return sorted(page for page in names if self.changed.get(page, True) is not None)
+
     def all(self) -> dict[str, Page]:
-        names = sorted({*self._pages.names(), *self.changed})
-        pages = {page: self.get(page) for page in names}
+        pages = {page: self.get(page) for page in self.names()}
         return {page: state for page, state in pages.items() if state is not None}
 
     def __len__(self) -> int:

@@ -159,6 +159,7 @@ class TestPages:
         pages.edit("c")["n"] = 3
         pages.delete("b")
         assert pages.all() == {"a": {"n": 10}, "c": {"n": 3}}
+        assert pages.names() == ["a", "c"]
         assert len(pages) == 2
         assert stored == {"a": {"n": 1}, "b": {"n": 2}}  # the stored pages are not touched
         pages.delete_all()

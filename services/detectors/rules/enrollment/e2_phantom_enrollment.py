@@ -10,6 +10,9 @@ watermark passes its end.
 
 Kind: join (key: the school, because one attendance sheet names many students;
 the students are kept in pages by a hash of their id, see ``STUDENT_PAGES``).
+A sheet is kept whole in a page of its own until its day is judged (``SEEN``):
+a day is judged on the activity up to that day, and a school's students are
+rewritten once a school day instead of once per sheet that names them.
 Subject: the student (pseudonym); one alert per run of inactivity, whose window
 runs from the first missed school day to the day the count was reached.
 Source: 《中小学生学籍管理办法》(教基〔2025〕1号) 关于"人籍分离、空挂学籍"的规定 ◐; N days ✘ configurable.
@@ -17,6 +20,7 @@ Source: 《中小学生学籍管理办法》(教基〔2025〕1号) 关于"人籍
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,9 +61,11 @@ class Parameters:
 
 STUDENT_PAGES = 128
 """Students are spread over this many pages by a hash of their id: a page holds
-about 1 KB per 1,000 students of the school. Every student present on an
-attendance sheet changes, so many small pages keep the bytes rewritten per sheet
-close to the sheet's own students."""
+about 1 KB per 1,000 students of the school."""
+
+SEEN = "seen/"
+"""Pages ``seen/<day>/<event id>``: the students one activity event names, kept
+until its day is judged."""
 
 
 def state_keys(event: Event, params: Parameters) -> list[str]:
@@ -88,15 +94,14 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     else:
         day = data["date"]
         if data["kind"] == "class_attendance" and day not in state["days"]:
-            state["days"] = sorted([*state["days"], day])
+            state = {**state, "days": sorted([*state["days"], day])}
         seen = set(data["present"]) | {
             a["student_id"] for a in data["absent"] if a["reason"] in ctx.params.excused_reasons
         }
-        for sid in seen:  # activity may precede the registration
-            page = shard_of(sid, STUDENT_PAGES)
-            student = (pages.get(page) or {}).get(sid, {"last": None, "fired": False})
-            if student["last"] is None or day > student["last"]:
-                pages.edit(page)[sid] = {**student, "last": day, "fired": False}
+        if state["processed"] is not None and day <= state["processed"]:
+            _mark_seen(pages, day, seen)  # later than the allowed lateness: its day was judged
+        else:
+            pages.put(f"{SEEN}{day}/{event['id']}", {"students": sorted(seen)})
     return _judge_due_days(state, pages, ctx)
 
 
@@ -105,21 +110,55 @@ def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
 
 
 def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]) -> Step:
+    """Judges the school days the watermark has passed; hands ``state`` back as it came
+    when none is due (most events: the rule copies its state only to change it)."""
     findings: list[Finding] = []
-    for day in [d for d in state["days"] if state["processed"] is None or d > state["processed"]]:
-        if ctx.watermark is None or _end(day) > ctx.watermark:
-            break
-        for name, students in pages.all().items():
-            for sid, finding in _judge(state, day, students, ctx.params):
-                pages.edit(name)[sid] = {**students[sid], "fired": True}
-                findings.append(finding)
-        state["processed"] = day
-    keep = ctx.params.inactive_school_days
-    done = [d for d in state["days"] if state["processed"] and d <= state["processed"]]
-    state["days"] = done[-keep:] + [d for d in state["days"] if d not in done]
-    upcoming = [d for d in state["days"] if state["processed"] is None or d > state["processed"]]
+    upcoming = _upcoming(state)
+    if upcoming and ctx.watermark is not None and _end(upcoming[0]) <= ctx.watermark:
+        state = dict(state)
+        for day in upcoming:
+            if _end(day) > ctx.watermark:
+                break
+            _apply_seen_through(pages, day)
+            for name in pages.names():
+                if name.startswith(SEEN):
+                    continue
+                students = pages.get(name) or {}
+                for sid, finding in _judge(state, day, students, ctx.params):
+                    pages.edit(name)[sid] = {**students[sid], "fired": True}
+                    findings.append(finding)
+            state["processed"] = day
+        upcoming = _upcoming(state)
+        done = state["days"][: len(state["days"]) - len(upcoming)]
+        state["days"] = done[-ctx.params.inactive_school_days :] + upcoming
     timer = _end(upcoming[0]) if upcoming else None
     return Step(state, timer, tuple(findings), pages.changed)
+
+
+def _upcoming(state: State) -> list[str]:
+    """The school days not judged yet (``days`` is sorted)."""
+    processed = state["processed"]
+    return state["days"] if processed is None else [d for d in state["days"] if d > processed]
+
+
+def _apply_seen_through(pages: PageEdits, day: str) -> None:
+    """Move the activity of every day up to ``day`` into the students' pages, in day order."""
+    for name in pages.names():
+        if not name.startswith(SEEN):
+            continue
+        seen_day = name[len(SEEN) :].split("/", 1)[0]
+        if seen_day > day:
+            break  # names sort by day
+        _mark_seen(pages, seen_day, (pages.get(name) or {}).get("students", ()))
+        pages.delete(name)
+
+
+def _mark_seen(pages: PageEdits, day: str, students: Iterable[str]) -> None:
+    for sid in students:  # activity may precede the registration
+        page = shard_of(sid, STUDENT_PAGES)
+        student = (pages.get(page) or {}).get(sid, {"last": None, "fired": False})
+        if student["last"] is None or day > student["last"]:
+            pages.edit(page)[sid] = {**student, "last": day, "fired": False}
 
 
 def _judge(state: State, day: str, students: Page, params: Parameters) -> list[tuple[str, Finding]]:
@@ -164,7 +203,7 @@ def _end(day: str):
 RULE = StatefulRule(
     RuleMeta(
         id="E2",
-        version="1.0.0",
+        version="1.1.0",  # 1.0.0 let activity after a school day clear that day's judgment
         title_zh="空挂学籍（连续多个上学日无任何在校记录）",
         title_en="Phantom enrollment: no attendance or canteen activity for N school days",
         citation="《中小学生学籍管理办法》(教基〔2025〕1号)：严禁人籍分离、空挂学籍",
@@ -174,6 +213,7 @@ RULE = StatefulRule(
         parameters=Parameters,
         event_types=frozenset({REGISTRATION, WITHDRAWAL, TRANSFER, ATTENDANCE}),
         doc=__doc__,
+        copies_its_state=True,
     ),
     state_keys,
     on_event,

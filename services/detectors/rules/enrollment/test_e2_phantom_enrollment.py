@@ -61,3 +61,19 @@ def test_days_without_class_attendance_are_not_school_days():
     events = term(2)[:-2]  # up to 2026-09-14: eight missed school days
     events.append(attendance("SAT", "2026-09-12", [1], kind="dormitory_checkin"))
     assert run(RULE, events) == []
+
+
+def test_a_day_is_judged_on_the_activity_up_to_that_day():
+    # Student 2 is back on 09-17, but had missed ten school days by 09-16: whether the
+    # 09-17 sheet arrives before 09-16 is judged (a long lateness) or after, it fires.
+    back = attendance("S-2026-09-17", "2026-09-17", [1, 2])
+    for lateness in (60, 60 * 24 * 20):
+        [alert] = run(RULE, [*term(2), back], lateness_minutes=lateness)
+        assert alert["window"]["end"] == "2026-09-17T00:00:00+08:00"
+
+
+def test_a_sheet_later_than_the_allowed_lateness_still_counts_as_activity():
+    events = term(2)
+    late = attendance("LATE", "2026-09-03", [2])  # arrives once 09-08 was judged
+    assert run(RULE, [*events[:9], late, *events[9:]]) == []
+    assert run(RULE, events) != []
