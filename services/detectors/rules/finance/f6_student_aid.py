@@ -7,7 +7,7 @@ joins a student's ``finance.aid_disbursement`` events with the school's
 passes it: ``not_enrolled`` when no registration covers the payment date,
 ``duplicate`` when an earlier disbursement of the same category and term exists
 (the first one, in event-time order, is legitimate). A student's record is
-dropped ``retention_days`` after its latest event.
+dropped at the end of the day (China time) ``retention_days`` after its latest event.
 
 Kind: join (key: the school, so that a school has one timer however many students
 it pays; the students' records are kept in pages by a hash of their id, see
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from services.detectors.core.eventtime import format_time, parse_time, start_of
+from services.detectors.core.eventtime import format_time, local_date, parse_time, start_of
 from services.detectors.core.findings import stored_finding, yuan
 from services.detectors.core.model import (
     Comparison,
@@ -215,11 +215,14 @@ def _due(student: Page, params: Parameters) -> datetime:
 
 
 def _expiry(student: Page, params: Parameters) -> datetime:
+    """Whole days: the records of one day's events (a roster load) expire at one moment, so
+    a school's pages fall due together instead of one timer each (a replay's final flush
+    fired F6 once per page, most of its time)."""
     latest = max(
         [parse_time(paid["t"]) for paid in student["aid"].values()]
         + [parse_time(x[0]) for x in (student["enrolled"], student["left"]) if x]
     )
-    return latest + timedelta(days=params.retention_days)
+    return start_of(local_date(latest + timedelta(days=params.retention_days)) + timedelta(days=1))
 
 
 def _judge(

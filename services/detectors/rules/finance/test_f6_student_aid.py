@@ -201,16 +201,28 @@ def test_retention_drops_a_students_record_and_no_other():
         ],
     )
     assert STUDENT in engine.store.get("F6", page)["state"]
-    engine.advance_watermark(at("2026-10-10T09:59:00+08:00"), detected_at=DETECTED_AT)
+    # kept to the end of the day its retention ends (30 days after 09-10T10:00)
+    engine.advance_watermark(at("2026-10-10T23:59:00+08:00"), detected_at=DETECTED_AT)
     assert STUDENT in engine.store.get("F6", page)["state"]
-    engine.advance_watermark(at("2026-10-10T10:00:00+08:00"), detected_at=DETECTED_AT)
+    engine.advance_watermark(at("2026-10-11T00:00:00+08:00"), detected_at=DETECTED_AT)
     assert STUDENT not in (engine.store.get("F6", page) or {"state": {}})["state"]
-    assert engine.store.get("F6", key)["timer"] == "2026-10-20T09:00:00+08:00"
+    assert engine.store.get("F6", key)["timer"] == "2026-10-21T00:00:00+08:00"
     # the registration went with the record: a later payment finds no enrollment
     [alert] = feed(engine, [aid("D2", STUDENT, at="2026-10-11T10:00:00+08:00")]) + [
         a.alert_id for a in engine.flush(detected_at=DETECTED_AT)
     ]
     assert alert == run(RULE, [aid("D2", STUDENT, at="2026-10-11T10:00:00+08:00")])[0]["alert_id"]
+    assert list(engine.store.items()) == []
+
+
+def test_a_roster_loaded_over_one_day_expires_at_one_moment():
+    """One timer firing drops a whole day's roster load, not one firing per page."""
+    times = [f"2026-09-01T{8 + n % 12:02d}:{n % 60:02d}:00+08:00" for n in range(1, 301)]
+    engine = Engine(rule_set(RULE, lateness_minutes=0, retention_days=30), JsonRoundTripStore())
+    feed(engine, [registration(n, at=moment) for n, moment in enumerate(times, start=1)])
+    state = engine.store.get("F6", f"{SCHOOL}|aid")
+    assert set(state["state"]["due"].values()) == {"2026-10-02T00:00:00+08:00"}
+    engine.advance_watermark(at("2026-10-02T00:00:00+08:00"), detected_at=DETECTED_AT)
     assert list(engine.store.items()) == []
 
 
