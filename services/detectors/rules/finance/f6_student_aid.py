@@ -208,10 +208,8 @@ def _step(state: State, pages: PageEdits, judged: list[Judged]) -> Step:
 def _due(student: Page, params: Parameters) -> datetime:
     """When the record next needs attention: its earliest disbursement not yet judged,
     or the end of its retention."""
-    pending = [
-        parse_time(paid["t"]) for d, paid in student["aid"].items() if d not in student["judged"]
-    ]
-    return min(pending) if pending else _expiry(student, params)
+    pending = [paid["t"] for d, paid in student["aid"].items() if d not in student["judged"]]
+    return parse_time(min(pending)) if pending else _expiry(student, params)
 
 
 def _expiry(student: Page, params: Parameters) -> datetime:
@@ -219,10 +217,11 @@ def _expiry(student: Page, params: Parameters) -> datetime:
     a school's pages fall due together instead of one timer each (a replay's final flush
     fired F6 once per page, most of its time)."""
     latest = max(
-        [parse_time(paid["t"]) for paid in student["aid"].values()]
-        + [parse_time(x[0]) for x in (student["enrolled"], student["left"]) if x]
-    )
-    return start_of(local_date(latest + timedelta(days=params.retention_days)) + timedelta(days=1))
+        [paid["t"] for paid in student["aid"].values()]
+        + [x[0] for x in (student["enrolled"], student["left"]) if x]
+    )  # format_time text, compared as text (see State above)
+    ends = parse_time(latest) + timedelta(days=params.retention_days)
+    return start_of(local_date(ends) + timedelta(days=1))
 
 
 def _judge(
