@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.detectors.core.eventtime import start_of
+from services.detectors.core.eventtime import local_date, start_of
 from services.detectors.core.findings import origin, stored_finding
 from services.detectors.core.model import (
     Comparison,
@@ -102,6 +102,8 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
             _mark_seen(pages, day, seen)  # later than the allowed lateness: its day was judged
         else:
             pages.put(f"{SEEN}{day}/{event['id']}", {"students": sorted(seen)})
+            if state.get("pending") is None or day < state["pending"]:
+                state = {**state, "pending": day}
     return _judge_due_days(state, pages, ctx)
 
 
@@ -110,11 +112,14 @@ def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
 
 
 def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]) -> Step:
-    """Judges the school days the watermark has passed; hands ``state`` back as it came
-    when none is due (most events: the rule copies its state only to change it)."""
+    """Judges the school days the watermark has passed, then moves the activity of every day
+    that has ended into the students' pages (a school may send canteen swipes and no class
+    attendance). Hands ``state`` back as it came when nothing is due (most events: the rule
+    copies its state only to change it)."""
     findings: list[Finding] = []
     upcoming = _upcoming(state)
-    if upcoming and ctx.watermark is not None and _end(upcoming[0]) <= ctx.watermark:
+    due = [d for d in (upcoming[:1] + [state.get("pending")]) if d is not None]
+    if ctx.watermark is not None and due and _end(min(due)) <= ctx.watermark:
         state = dict(state)
         for day in upcoming:
             if _end(day) > ctx.watermark:
@@ -128,11 +133,13 @@ def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]
                     pages.edit(name)[sid] = {**students[sid], "fired": True}
                     findings.append(finding)
             state["processed"] = day
+        ended = (local_date(ctx.watermark) - timedelta(days=1)).isoformat()
+        state["pending"] = _apply_seen_through(pages, ended)
         upcoming = _upcoming(state)
         done = state["days"][: len(state["days"]) - len(upcoming)]
         state["days"] = done[-ctx.params.inactive_school_days :] + upcoming
-    timer = _end(upcoming[0]) if upcoming else None
-    return Step(state, timer, tuple(findings), pages.changed)
+    due = [d for d in (upcoming[:1] + [state.get("pending")]) if d is not None]
+    return Step(state, _end(min(due)) if due else None, tuple(findings), pages.changed)
 
 
 def _upcoming(state: State) -> list[str]:
@@ -141,16 +148,18 @@ def _upcoming(state: State) -> list[str]:
     return state["days"] if processed is None else [d for d in state["days"] if d > processed]
 
 
-def _apply_seen_through(pages: PageEdits, day: str) -> None:
-    """Move the activity of every day up to ``day`` into the students' pages, in day order."""
+def _apply_seen_through(pages: PageEdits, day: str) -> str | None:
+    """Move the activity of every day up to ``day`` into the students' pages; returns the
+    first day whose activity is still kept apart, if any."""
     for name in pages.names():
         if not name.startswith(SEEN):
             continue
         seen_day = name[len(SEEN) :].split("/", 1)[0]
         if seen_day > day:
-            break  # names sort by day
+            return seen_day  # names sort by day
         _mark_seen(pages, seen_day, (pages.get(name) or {}).get("students", ()))
         pages.delete(name)
+    return None
 
 
 def _mark_seen(pages: PageEdits, day: str, students: Iterable[str]) -> None:

@@ -2,14 +2,22 @@ from __future__ import annotations
 
 import pytest
 
-from services.detectors.rules.enrollment.e2_phantom_enrollment import RULE
+from services.detectors.core.engine import Engine
+from services.detectors.rules.enrollment.e2_phantom_enrollment import RULE, SEEN
 from services.detectors.rules.enrollment.fixtures import (
     attendance,
     registration,
     student_id,
     withdrawal,
 )
-from services.detectors.testing import assert_order_independent, run
+from services.detectors.testing import (
+    DETECTED_AT,
+    SCHOOL,
+    JsonRoundTripStore,
+    assert_order_independent,
+    rule_set,
+    run,
+)
 
 SCHOOL_DAYS = [f"2026-09-{d:02d}" for d in (1, 2, 3, 4, 7, 8, 9, 10, 11, 14, 15, 16)]
 
@@ -77,3 +85,20 @@ def test_a_sheet_later_than_the_allowed_lateness_still_counts_as_activity():
     late = attendance("LATE", "2026-09-03", [2])  # arrives once 09-08 was judged
     assert run(RULE, [*events[:9], late, *events[9:]]) == []
     assert run(RULE, events) != []
+
+
+def test_activity_of_a_school_without_class_attendance_is_not_kept_apart_for_ever():
+    engine = Engine(rule_set(RULE, lateness_minutes=60), JsonRoundTripStore())
+    for day in SCHOOL_DAYS:
+        swipe = attendance(f"SW-{day}", day, [1], kind="canteen_swipe")
+        engine.process(swipe, detected_at=DETECTED_AT)
+    pages = {
+        key.split("#", 1)[1]: entry["state"]
+        for _, key, entry in engine.store.items()
+        if key.startswith(f"{SCHOOL}|attendance#")
+    }
+    assert [name for name in pages if name.startswith(SEEN)] == [
+        f"{SEEN}2026-09-16/att-SW-2026-09-16"  # the last day has not ended yet
+    ]
+    [students] = [page for name, page in pages.items() if not name.startswith(SEEN)]
+    assert students[student_id(1)]["last"] == "2026-09-15"
