@@ -63,9 +63,11 @@ STATE_FORMAT = 4
 """Bump when a rule's state layout or the repartitioned records change (1 → 2: F6 and E2 keep
 students in pages; RocksDB tables. 2 → 3: repartitioned events travel in bundles, in a
 repartition topic of the format's own. 3 → 4: E2 keeps each activity event in a page until
-its day is judged). Workers of a new format form a new consumer group
-with empty tables, read the raw topics (kept indefinitely) from the beginning and rebuild
-their state; the alerts they raise again have the ids they had, so alerting records them once."""
+its day is judged). Workers of a new format form a new consumer group with empty tables,
+read the raw topics (kept indefinitely) from the beginning and rebuild their state; the
+alerts they raise again have the ids they had, so alerting records them once. A rule whose
+version moved with the format (E2 1.1.0 with format 4) raises its alerts under new ids;
+alerting files them with the existing case of the same school, rule and subject."""
 
 
 def detectors_app_id(settings: Settings) -> str:
