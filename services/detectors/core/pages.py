@@ -117,7 +117,8 @@ class PageEdits:
     def get(self, page: str) -> Page | None:
         if page in self.changed:
             return self.changed[page]
-        if page not in self._stored:  # a stored page may be read many times a step (one per student)
+        # A stored page may be read many times a step (once per student on it).
+        if page not in self._stored:
             self._stored[page] = self._pages.get(page)
         return self._stored[page]
 
