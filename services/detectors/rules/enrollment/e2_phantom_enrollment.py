@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from services.detectors.core.eventtime import local_date, start_of
@@ -76,7 +76,7 @@ def state_keys(event: Event, params: Parameters) -> list[str]:
 
 def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     data = event["data"]
-    state = state or {**origin(event), "days": [], "processed": None}
+    state = state or {**origin(event), "days": [], "processed": None, "pending": None}
     pages = PageEdits(ctx.pages)
     if event["type"] == REGISTRATION:
         sid = data["student"]["student_id"]
@@ -102,7 +102,7 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
             _mark_seen(pages, day, seen)  # later than the allowed lateness: its day was judged
         else:
             pages.put(f"{SEEN}{day}/{event['id']}", {"students": sorted(seen)})
-            if state.get("pending") is None or day < state["pending"]:
+            if state["pending"] is None or day < state["pending"]:
                 state = {**state, "pending": day}
     return _judge_due_days(state, pages, ctx)
 
@@ -118,8 +118,8 @@ def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]
     copies its state only to change it)."""
     findings: list[Finding] = []
     upcoming = _upcoming(state)
-    due = [d for d in (upcoming[:1] + [state.get("pending")]) if d is not None]
-    if ctx.watermark is not None and due and _end(min(due)) <= ctx.watermark:
+    due = _next_due(state, upcoming)
+    if ctx.watermark is not None and due is not None and due <= ctx.watermark:
         state = dict(state)
         for day in upcoming:
             if _end(day) > ctx.watermark:
@@ -138,8 +138,14 @@ def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]
         upcoming = _upcoming(state)
         done = state["days"][: len(state["days"]) - len(upcoming)]
         state["days"] = done[-ctx.params.inactive_school_days :] + upcoming
-    due = [d for d in (upcoming[:1] + [state.get("pending")]) if d is not None]
-    return Step(state, _end(min(due)) if due else None, tuple(findings), pages.changed)
+    return Step(state, _next_due(state, upcoming), tuple(findings), pages.changed)
+
+
+def _next_due(state: State, upcoming: list[str]) -> datetime | None:
+    """When the key next needs the watermark: the end of its next school day, or of the first
+    day whose activity is kept apart."""
+    days = [day for day in (*upcoming[:1], state["pending"]) if day is not None]
+    return _end(min(days)) if days else None
 
 
 def _upcoming(state: State) -> list[str]:
@@ -205,7 +211,7 @@ def _judge(state: State, day: str, students: Page, params: Parameters) -> list[t
     return findings
 
 
-def _end(day: str):
+def _end(day: str) -> datetime:
     return start_of(date.fromisoformat(day) + timedelta(days=1))
 
 
