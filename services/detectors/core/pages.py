@@ -139,8 +139,8 @@ class PageEdits:
 
     def names(self) -> list[str]:
         """The key's page names with this step's changes, sorted."""
-        names = {*self._pages.names(), *self.changed}
-        return sorted(page for page in names if self.changed.get(page, True) is not None)
+        deleted = {page for page, value in self.changed.items() if value is None}
+        return sorted({*self._pages.names(), *self.changed} - deleted)
 
     def all(self) -> dict[str, Page]:
         pages = {page: self.get(page) for page in self.names()}

@@ -65,7 +65,8 @@ about 1 KB per 1,000 students of the school."""
 
 SEEN = "seen/"
 """Pages ``seen/<day>/<event id>``: the students one activity event names, kept
-until its day is judged."""
+until its day is judged. The key's ``pending`` is the first day among them, so
+that an event learns whether any is due without listing the key's pages."""
 
 
 def state_keys(event: Event, params: Parameters) -> list[str]:
