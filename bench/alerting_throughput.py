@@ -19,7 +19,6 @@ figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bench.stats import percentile
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.postgres import temporary_database
@@ -128,11 +128,6 @@ def consume_rate(settings: Settings, total: int, batch: int) -> tuple[float, flo
         thread.join(timeout=60)
         engine.dispose()
     return (count - first) / elapsed, elapsed, cases
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def inbox_latencies(settings: Settings, requests: int, workdir: Path) -> dict[str, list[float]]:
