@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from bench.running import run_benchmark
 from bench.stats import percentile
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
@@ -239,4 +240,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -28,6 +28,7 @@ from bench.detectors_common import (
     start_process,
     stop,
 )
+from bench.running import run_benchmark
 from bench.stats import percentile
 from contracts.pii import pseudonymize
 from qinglian import broker
@@ -130,4 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -42,6 +42,7 @@ from bench.detectors_common import (
     start_process,
     stop,
 )
+from bench.running import run_benchmark
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.processes import free_port
@@ -146,4 +147,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

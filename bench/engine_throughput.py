@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import orjson
 
 from bench.detectors_common import simulator_mix
+from bench.running import run_benchmark
 from qinglian.settings import load_settings
 from services.detectors.core.config import load_rule_set
 from services.detectors.runtime.messages import to_json
@@ -72,4 +73,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

@@ -42,6 +42,7 @@ import httpx
 import orjson
 import psutil
 
+from bench.running import run_benchmark
 from bench.stats import percentile
 from contracts.pii import pseudonymize
 from qinglian import broker
@@ -305,4 +306,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)

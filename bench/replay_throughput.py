@@ -29,6 +29,7 @@ import orjson
 from tqdm import tqdm
 
 from bench.detectors_common import cleanup, isolated_settings
+from bench.running import run_benchmark
 from contracts.pii import pseudonymize
 from qinglian import broker
 from qinglian.settings import Settings
@@ -134,4 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(main)
