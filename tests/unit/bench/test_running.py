@@ -9,13 +9,13 @@ from qinglian.settings import project_root
 
 BENCHMARK = textwrap.dedent(
     """
-    import time
+    import signal
     from bench.running import run_benchmark
 
     def main():
         try:
             print("started", flush=True)
-            time.sleep(60)
+            signal.pause()
         finally:
             print("cleaned up", flush=True)
 
