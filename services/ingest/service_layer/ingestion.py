@@ -32,7 +32,7 @@ from services.ingest.domain.privacy import Pseudonymizer
 from services.ingest.domain.results import ItemResult, ItemStatus
 from services.ingest.domain.sources import SourceSystem
 from services.ingest.errors import StorageUnavailable
-from services.ingest.service_layer.ports import DedupStore, Message, Metrics, Publisher
+from services.ingest.service_layer.ports import Claim, DedupStore, Message, Metrics, Publisher
 
 log = structlog.get_logger(__name__)
 
@@ -83,12 +83,19 @@ def ingest(
     # Counted once per type and batch: a label lookup per event was a measurable cost.
     for event_type, count in Counter(verdict.event_type for verdict in verdicts).items():
         deps.metrics.received(source.source_id, event_type, count)
-    stored_before = deps.dedup_store.seen(
-        source.source_id, [v.event_id for v in verdicts if v.admitted and v.event_id is not None]
-    )
-    plan = _plan(deps, verdicts, stored_before, source, received_at, stage)
-    acknowledged = deps.publisher.publish([message for _, message in plan.writes])
-    _remember(deps, source, plan, acknowledged, received_at)
+    admitted = {verdict.index: verdict for verdict in verdicts if verdict.admitted}
+    claimed = [str(verdict.event_id) for verdict in admitted.values()]
+    with deps.dedup_store.claim(source.source_id, claimed, received_at) as claim:
+        # Pseudonymized while the store looks the ids up: a re-sent event's pseudonyms are
+        # wasted, the wait for the database is not.
+        stored_events = {
+            index: deps.pseudonymizer.event(verdict.event) for index, verdict in admitted.items()
+        }
+        plan = _plan(
+            deps, verdicts, claim.stored_before(), stored_events, source, received_at, stage
+        )
+        acknowledged = deps.publisher.publish([message for _, message in plan.writes])
+        _keep(claim, source, plan, acknowledged)
     if not all(acknowledged):
         raise StorageUnavailable(
             f"Kafka 未确认写入 / Kafka did not acknowledge {acknowledged.count(False)} "
@@ -110,6 +117,7 @@ def _plan(
     deps: Ingestion,
     verdicts: Sequence[Verdict],
     stored_before: set[str],
+    stored_events: Mapping[int, dict[str, object]],
     source: SourceSystem,
     received_at: datetime,
     stage: deadletter.Stage,
@@ -127,7 +135,7 @@ def _plan(
             in_batch.add(str(verdict.event_id))
             topic = deps.topics.raw[str(verdict.domain)]
             result = ItemResult(verdict.index, verdict.event_id, ItemStatus.ACCEPTED, topic=topic)
-            event = deps.pseudonymizer.event(verdict.event)
+            event = stored_events[verdict.index]
             writes.append((result, Message(topic, _school(event), event, cloudevent=True)))
         results[verdict.index] = result
     return _Plan(writes, results)
@@ -166,20 +174,14 @@ def _school(event: Mapping[str, object]) -> str | None:
     return school if isinstance(school, str) else None
 
 
-def _remember(
-    deps: Ingestion,
-    source: SourceSystem,
-    plan: _Plan,
-    acknowledged: Sequence[bool],
-    received_at: datetime,
-) -> None:
+def _keep(claim: Claim, source: SourceSystem, plan: _Plan, acknowledged: Sequence[bool]) -> None:
     stored = [
         str(result.event_id)
         for (result, _), ok in zip(plan.writes, acknowledged, strict=True)
         if ok and result.status is ItemStatus.ACCEPTED
     ]
     try:
-        deps.dedup_store.remember(source.source_id, stored, received_at)
+        claim.keep(stored)
     except StorageUnavailable as exc:
         # The events are in Kafka, so they stay acknowledged; a re-send may publish them once more.
         log.error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -26,12 +27,25 @@ class Publisher(Protocol):
         """
 
 
+class Claim(Protocol):
+    """A batch's event ids on their way to Kafka: which were stored before, which to keep."""
+
+    def stored_before(self) -> set[str]:
+        """The claimed ids that an earlier batch stored; waits for the look-up, may raise
+        StorageUnavailable (then nothing may be published)."""
+
+    def keep(self, event_ids: Collection[str]) -> None:
+        """Remember ``event_ids`` (claimed ones Kafka acknowledged) as stored; may raise
+        StorageUnavailable. Claimed ids not kept are forgotten."""
+
+
 class DedupStore(Protocol):
     """Event ids (scoped by source) already stored in Kafka."""
 
-    def seen(self, source_id: str, event_ids: Collection[str]) -> set[str]: ...
-
-    def remember(self, source_id: str, event_ids: Collection[str], stored_at: datetime) -> None: ...
+    def claim(
+        self, source_id: str, event_ids: Collection[str], stored_at: datetime
+    ) -> AbstractContextManager[Claim]:
+        """Start looking ``event_ids`` up; leaving the block forgets whatever was not kept."""
 
 
 class DeadLetterReader(Protocol):

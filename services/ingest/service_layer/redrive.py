@@ -66,26 +66,30 @@ def redrive(
     refusal = domain_refusal(domain)
     if refusal is not None:
         raise RedriveRefused(refusal.message)
-    if deps.dedup_store.seen(letter.source, [event_id]):
-        raise RedriveRefused(
-            f"事件已接收 / event {event_id} from source '{letter.source}' was already accepted"
+    with deps.dedup_store.claim(letter.source, [event_id], at) as claim:
+        if claim.stored_before():
+            raise RedriveRefused(
+                f"事件已接收 / event {event_id} from source '{letter.source}' was already accepted"
+            )
+        topic = deps.topics.raw[domain]
+        stored_event = deps.pseudonymizer.event(event)
+        record = deadletter.redrive_record(
+            deadletter_id=deps.new_id(), rejection=letter, event=stored_event, topic=topic, at=at
         )
-    topic = deps.topics.raw[domain]
-    stored_event = deps.pseudonymizer.event(event)
-    record = deadletter.redrive_record(
-        deadletter_id=deps.new_id(), rejection=letter, event=stored_event, topic=topic, at=at
-    )
-    raw_ack, record_ack = deps.publisher.publish(
-        [
-            Message(topic, str(event["schoolid"]), stored_event, cloudevent=True),
-            Message(
-                deps.topics.deadletter, deadletter.partition_key(record), record, cloudevent=False
-            ),
-        ]
-    )
-    if raw_ack:
-        deps.dedup_store.remember(letter.source, [event_id], at)
-        deps.metrics.result(letter.source, str(event["type"]), "accepted")
+        raw_ack, record_ack = deps.publisher.publish(
+            [
+                Message(topic, str(event["schoolid"]), stored_event, cloudevent=True),
+                Message(
+                    deps.topics.deadletter,
+                    deadletter.partition_key(record),
+                    record,
+                    cloudevent=False,
+                ),
+            ]
+        )
+        if raw_ack:
+            claim.keep([event_id])
+            deps.metrics.result(letter.source, str(event["type"]), "accepted")
     if not (raw_ack and record_ack):
         raise StorageUnavailable(
             "Kafka 未确认写入 / Kafka did not acknowledge the re-send"

@@ -1,4 +1,4 @@
-"""The dedup store on a real database: a whole push batch in one statement each way, on both dialects."""
+"""The dedup store on a real database: a push batch claimed and kept as a whole, on both dialects."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from qinglian.settings import Settings
 from qinglian.stack import postgres
 from services.ingest.adapters import migrator
 from services.ingest.adapters.dedup_store import SqlDedupStore
+from services.ingest.errors import StorageUnavailable
 
 pytestmark = pytest.mark.integration
 
@@ -43,17 +44,66 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDedupSt
     store.close()
 
 
+def remember(store: SqlDedupStore, source_id: str, event_ids: list[str]) -> None:
+    with store.claim(source_id, event_ids, AT) as claim:
+        claim.keep(set(event_ids) - claim.stored_before())
+
+
 def test_a_batch_is_remembered_once_and_seen_per_source(store: SqlDedupStore) -> None:
     first = [f"e-{uuid.uuid4()}" for _ in range(500)]
-    store.remember("fuling-finance", first, AT)
+    remember(store, "fuling-finance", first)
     again = [*first[:100], *first[:10]]  # re-sent ids, one of them twice: no conflict error
     later = [f"e-{uuid.uuid4()}" for _ in range(400)]
-    store.remember("fuling-finance", [*again, *later], AT)
+    with store.claim("fuling-finance", [*again, *later], AT) as claim:
+        assert claim.stored_before() == set(first[:100])
+        claim.keep(later)
 
     asked = [*first[:250], *later[:50], "never-sent"]
     assert store.seen("fuling-finance", asked) == set(first[:250]) | set(later[:50])
     assert store.seen("another-source", asked) == set()
     assert store.seen("fuling-finance", []) == set()
+    with store.claim("fuling-finance", [], AT) as claim:
+        assert claim.stored_before() == set()
+        claim.keep([])
+
+
+def test_claimed_ids_that_are_not_kept_are_forgotten(store: SqlDedupStore) -> None:
+    """Kafka refused part of the batch, or the request failed before publishing: only what
+    was kept is answered "duplicate" on a re-send."""
+    ids = [f"e-{uuid.uuid4()}" for _ in range(6)]
+    with store.claim("fuling-finance", ids, AT) as claim:
+        assert claim.stored_before() == set()
+        claim.keep(ids[:2])
+    with pytest.raises(RuntimeError), store.claim("fuling-finance", ids[2:4], AT) as claim:
+        assert claim.stored_before() == set()
+        raise RuntimeError("the request failed before Kafka acknowledged anything")
+    with store.claim("fuling-finance", ids, AT) as claim:
+        assert claim.stored_before() == set(ids[:2])
+    assert store.seen("fuling-finance", ids) == set(ids[:2])
+
+
+def test_a_claim_is_invisible_to_others_until_kept(postgresql_store: SqlDedupStore) -> None:
+    """A crash between the claim and Kafka's acknowledgement must leave nothing behind that
+    would make the re-send of a never-stored event a "duplicate"."""
+    ids = [f"e-{uuid.uuid4()}" for _ in range(3)]
+    with postgresql_store.claim("fuling-finance", ids, AT) as claim:
+        assert claim.stored_before() == set()
+        assert postgresql_store.seen("fuling-finance", ids) == set()
+        claim.keep(ids)
+        assert postgresql_store.seen("fuling-finance", ids) == set(ids)
+
+
+def test_an_unreachable_database_is_storage_unavailable() -> None:
+    url = "postgresql+psycopg://qinglian@127.0.0.1:9/nowhere?connect_timeout=1"
+    store = SqlDedupStore.connect(url)
+    try:
+        with (
+            store.claim("fuling-finance", ["e-1"], AT) as claim,
+            pytest.raises(StorageUnavailable, match="dedup database is unavailable"),
+        ):
+            claim.stored_before()
+    finally:
+        store.close()
 
 
 def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
@@ -66,7 +116,7 @@ def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
     engine = store._engine
     stored = [f"e-{uuid.uuid4()}" for _ in range(20_000)]
     for start in range(0, len(stored), 5_000):
-        store.remember("fuling-finance", stored[start : start + 5_000], AT)
+        remember(store, "fuling-finance", stored[start : start + 5_000])
     executed: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
@@ -75,14 +125,16 @@ def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
     sa.event.listen(engine, "before_cursor_execute", capture)
     try:
         asked = [*stored[:250], *(f"e-{uuid.uuid4()}" for _ in range(250))]
-        assert store.seen("fuling-finance", asked) == set(stored[:250])
+        with store.claim("fuling-finance", asked, AT) as claim:
+            assert claim.stored_before() == set(stored[:250])
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
-    [(statement, parameters)] = executed
+    [(statement, parameters)] = [(sql, params) for sql, params in executed if "INSERT" in sql]
     with engine.connect() as connection:
         [plan] = connection.exec_driver_sql(
             f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
         ).scalar_one()
+        connection.rollback()
 
     def nodes(node: dict) -> Iterator[dict]:
         yield node
@@ -90,13 +142,17 @@ def test_postgresql_probes_the_index_per_received_id_however_large_the_table(
             yield from nodes(child)
 
     table_reads = [
-        node for node in nodes(plan["Plan"]) if node.get("Relation Name") == "ingest_dedup"
+        node
+        for node in nodes(plan["Plan"])
+        if node.get("Relation Name") == "ingest_dedup" and node["Node Type"] != "ModifyTable"
     ]
     [read] = table_reads
     assert {node.get("Index Name") for node in nodes(read)} >= {"ix_ingest_dedup_event_id"}
     assert read["Actual Loops"] == len(asked), "one index probe per received id"
     examined = (
-        read["Actual Rows"] + read.get("Rows Removed by Filter", 0) + read.get("Rows Removed by Index Recheck", 0)
+        read["Actual Rows"]
+        + read.get("Rows Removed by Filter", 0)
+        + read.get("Rows Removed by Index Recheck", 0)
     )
     assert examined * read["Actual Loops"] <= 250
 
@@ -117,5 +173,8 @@ def test_postgresql_sessions_never_jit_compile_and_keep_the_options_of_the_url(
 
 def test_an_id_with_the_separator_is_refused_not_split(postgresql_store: SqlDedupStore) -> None:
     """PostgreSQL gets the ids as one comma-separated text; the contract forbids commas in ids."""
-    with pytest.raises(ValueError, match="without commas"):
-        postgresql_store.seen("fuling-finance", ["e-1,e-2"])
+    with (
+        pytest.raises(ValueError, match="without commas"),
+        postgresql_store.claim("fuling-finance", ["e-1,e-2"], AT),
+    ):
+        pass

@@ -135,7 +135,9 @@ def test_the_dedup_rows_move_to_the_hash_indexed_table_and_back(empty_database_u
         migrator.upgrade(empty_database_url)
         store = SqlDedupStore(engine)
         assert store.seen("fuling-finance", ["e-1", "e-2", "e-3"]) == {"e-1", "e-2"}
-        store.remember("fuling-finance", ["e-2", "e-3"], datetime(2026, 11, 2, tzinfo=UTC))  # e-2 twice
+        second_push = datetime(2026, 11, 2, tzinfo=UTC)
+        with store.claim("fuling-finance", ["e-2", "e-3"], second_push) as claim:
+            claim.keep(["e-2", "e-3"])  # e-2 twice
 
         command.downgrade(migrator.alembic_config(empty_database_url), FIRST_REVISION)
         with engine.connect() as connection:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
+from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -11,7 +13,7 @@ from structlog.testing import capture_logs
 
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
-from services.ingest.adapters.dedup_store import InMemoryDedupStore
+from services.ingest.adapters.dedup_store import InMemoryDedupStore, LookedUp
 from services.ingest.adapters.metrics import IngestMetrics
 from services.ingest.domain.deadletter import Stage
 from services.ingest.domain.results import ItemResult, ItemStatus
@@ -282,8 +284,12 @@ class TestStorageFailures:
         self, deps: Ingestion, publisher: RecordingPublisher
     ) -> None:
         class FailingWrites(InMemoryDedupStore):
-            def remember(self, *args: object) -> None:
-                raise StorageUnavailable("database down")
+            @contextlib.contextmanager
+            def claim(self, *args: object) -> Iterator[LookedUp]:
+                def keep(_: object) -> None:
+                    raise StorageUnavailable("database down")
+
+                yield LookedUp(set(), keep)
 
         deps = dataclasses.replace(deps, dedup_store=FailingWrites())
         with capture_logs() as logs:
