@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         "sqlite:///.qinglian/qinglian.db",
         description="SQLAlchemy URL of the case database. SQLite for the quick start; PostgreSQL in production and tests.",
     )
-    postgres_port: int = Field(55432, description="Port of the project-local PostgreSQL cluster.")
+    postgres_port: int = Field(15432, description="Port of the project-local PostgreSQL cluster.")
     postgres_bin_dir: Path | None = Field(
         None, description="Directory with initdb/pg_ctl; found under /usr/lib/postgresql when unset."
     )

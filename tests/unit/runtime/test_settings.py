@@ -27,6 +27,23 @@ def test_defaults_run_the_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.topic("alerts") == "qinglian.alerts"
 
 
+# Linux's default range for the local end of outgoing connections (net.ipv4.ip_local_port_range):
+# a default port inside it is taken, now and then, by some client's connection when the stack
+# starts, and `qinglian stack up` then refuses the port.
+EPHEMERAL_PORTS = range(32768, 61000)
+
+
+def test_no_default_port_lies_in_the_ephemeral_range() -> None:
+    settings = load_settings()
+    ports = {
+        name: getattr(settings, name)
+        for name in type(settings).model_fields
+        if name.endswith("_port")
+    }
+    assert len(ports) >= 5
+    assert {name: port for name, port in ports.items() if port in EPHEMERAL_PORTS} == {}
+
+
 def test_environment_points_at_existing_infrastructure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QINGLIAN_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
     monkeypatch.setenv("QINGLIAN_DATABASE_URL", "postgresql+psycopg://u@db:5432/qinglian")
@@ -54,7 +71,11 @@ def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("file_text", "environment", "message"),
     [
-        ("", {"QINGLIAN_KAFKA_BOOTSTRAPSERVERS": "x:1"}, "unknown environment variable QINGLIAN_KAFKA_BOOTSTRAPSERVERS"),
+        (
+            "",
+            {"QINGLIAN_KAFKA_BOOTSTRAPSERVERS": "x:1"},
+            "unknown environment variable QINGLIAN_KAFKA_BOOTSTRAPSERVERS",
+        ),
         ("kafka_prot = 1\n", {}, "unknown setting 'kafka_prot'"),
         ("topic_partitions = 0\n", {}, "invalid setting 'topic_partitions'"),
         ("", {"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": "no-port-here"}, "is not host:port"),
@@ -62,7 +83,11 @@ def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_bad_configuration_is_one_clear_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_text: str, environment: dict[str, str], message: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file_text: str,
+    environment: dict[str, str],
+    message: str,
 ) -> None:
     config = tmp_path / "qinglian.toml"
     config.write_text(file_text)
