@@ -17,6 +17,8 @@
    p99 is an order statistic of several slow requests, not the single slowest one).
 4. Where the CPU goes: per event, in the push API's processes, PostgreSQL, the broker and
    this process (load generator or raw producer), over the timed part of every round.
+5. The machine: the CPU time the hypervisor took ("steal"), over the rounds and over the
+   latency phase, whose tail follows it on a shared virtual machine.
 
 Needs the local stack (`qinglian stack up`). Topics get a fresh prefix and the
 dedup store a fresh database, both removed afterwards. Prints the figures; asserts nothing.
@@ -44,6 +46,7 @@ import httpx
 import orjson
 import psutil
 
+from bench.machine import StealSampler
 from bench.running import run_benchmark
 from bench.stats import percentile
 from contracts.pii import pseudonymize
@@ -277,15 +280,17 @@ def main() -> None:
             try:
                 push_rates, raw_rates, loaded = [], [], []
                 meter, push_cpu, raw_cpu = CpuMeter(server.process.pid), CpuPerEvent(), CpuPerEvent()
-                for _ in range(arguments.rounds):
-                    batches = signed_requests(make_events(arguments.events), arguments.batch)
-                    push_rate, latencies = push_throughput(server.url, batches, arguments.clients, meter, push_cpu)
-                    push_rates.append(push_rate)
-                    loaded += latencies
-                    raw_rates.append(raw_producer_rate(settings, make_events(arguments.events), meter, raw_cpu))
+                with StealSampler() as during_rounds:
+                    for _ in range(arguments.rounds):
+                        batches = signed_requests(make_events(arguments.events), arguments.batch)
+                        push_rate, latencies = push_throughput(server.url, batches, arguments.clients, meter, push_cpu)
+                        push_rates.append(push_rate)
+                        loaded += latencies
+                        raw_rates.append(raw_producer_rate(settings, make_events(arguments.events), meter, raw_cpu))
                 push_rate, raw_rate = statistics.median(push_rates), statistics.median(raw_rates)
                 half_load = signed_requests(make_events(int(push_rate / 2 * arguments.latency_seconds)), arguments.batch)
-                paced = paced_latencies(server.url, half_load, push_rate / 2)
+                with StealSampler() as during_latency:
+                    paced = paced_latencies(server.url, half_load, push_rate / 2)
             finally:
                 server.stop()
     finally:
@@ -307,6 +312,7 @@ def main() -> None:
     print(f"at half load        {push_rate / 2:>10,.0f} events/s: request latency p50 "
           f"{percentile(paced, 0.5) * 1000:.0f} ms, p99 {percentile(paced, 0.99) * 1000:.0f} ms (target p99 < 100 ms), "
           f"max {max(paced) * 1000:.0f} ms over {len(paced):,} requests")
+    print(f"machine             rounds: {during_rounds.line()}; latency: {during_latency.line()}")
 
 
 if __name__ == "__main__":
