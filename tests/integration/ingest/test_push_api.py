@@ -168,3 +168,39 @@ async def test_broker_down_is_503_and_nothing_acknowledged_then_broker_back_is_a
     finally:
         publisher.close()
         proxy.stop()
+
+
+async def test_dedup_database_down_is_503_and_nothing_published_then_back_is_accepted(
+    kafka_settings: Settings,
+    kafka_publisher: KafkaPublisher,
+    dedup_store: SqlDedupStore,
+    open_tail: Callable[[str], TopicTail],
+) -> None:
+    """Without the dedup store a re-send could not be answered "duplicate": refuse, publish nothing."""
+    raw = open_tail(RAW)
+    url = dedup_store._engine.url
+    port = free_port()
+    proxy = TcpProxy(port, (str(url.host), int(url.port or 5432)))
+    behind_proxy = SqlDedupStore.connect(
+        url.set(port=port, query={"connect_timeout": "2"}).render_as_string(hide_password=False)
+    )
+    sent = event()
+    try:
+        async with app_client(kafka_settings, kafka_publisher, behind_proxy) as http:
+            down = await signed_push(http, sent)
+            assert down.status_code == 503, down.text
+            assert down.headers["Retry-After"] == "3"
+            assert "dedup database is unavailable" in down.json()["message"]
+            assert with_id(raw.values(), sent["id"]) == []
+
+            proxy.start()
+            back = await signed_push(http, sent)
+            assert back.status_code == 200, back.text
+            assert back.json()["results"][0]["status"] == "accepted"
+            again = await signed_push(http, sent)
+        assert again.json()["results"][0]["status"] == "duplicate"
+        assert len(with_id(raw.values(), sent["id"])) == 1
+        assert dedup_store.seen("fuling-finance", [sent["id"]]) == {sent["id"]}
+    finally:
+        behind_proxy.close()
+        proxy.stop()
