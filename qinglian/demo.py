@@ -245,19 +245,25 @@ def _scrape(url: str, metric: str, **labels: str) -> float:
 
 def _progress_line(settings: Settings, plan: DemoPlan) -> str:
     host = "http://127.0.0.1"
-    accepted = _scrape(f"{host}:{settings.ingest_metrics_port}/metrics", "qinglian_ingest_events_total", result="accepted")
-    pulled = _scrape(
-        f"{host}:{settings.ingest_pull_metrics_port}/metrics", "qinglian_ingest_connector_records_total", result="accepted"
-    )
+    pushed = _stored(f"{host}:{settings.ingest_metrics_port}/metrics", "qinglian_ingest_events_total")
+    pulled = _stored(f"{host}:{settings.ingest_pull_metrics_port}/metrics", "qinglian_ingest_connector_records_total")
     workers = [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
     alerts = sum(_scrape(url, "qinglian_detectors_alerts_total") for url in workers)
     # Every worker exports its whole group's lag: one reading (the larger), not their sum.
     lag = max(_scrape(url, "qinglian_consumer_lag_messages") for url in workers)
     cases = _scrape(f"{host}:{settings.alerting_metrics_port}/metrics", "qinglian_alerting_cases")
     return (
-        f"推送 pushed {accepted:,.0f} · 拉取 pulled {pulled:,.0f} · 检测积压 detector lag {lag:,.0f} · "
+        f"推送 pushed {pushed} · 拉取 pulled {pulled} · 检测积压 detector lag {lag:,.0f} · "
         f"预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
     )
+
+
+def _stored(url: str, metric: str) -> str:
+    """Accepted events, and the duplicates if any: the district is the same on every run (one
+    seed), so a second demo's events were all stored by the first, and "0" alone looks like a stall."""
+    accepted = _scrape(url, metric, result="accepted")
+    duplicates = _scrape(url, metric, result="duplicate")
+    return f"{accepted:,.0f}" + (f"（重复 duplicates {duplicates:,.0f}）" if duplicates else "")
 
 
 def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, password: str) -> str:
