@@ -108,33 +108,26 @@ class SqlDedupStore:
     def claim(
         self, source_id: str, event_ids: Collection[str], stored_at: datetime
     ) -> Iterator[PendingInsert | LookedUp]:
-        ids = list(set(event_ids))
-        remember = functools.partial(self._remember, source_id, stored_at=stored_at)
+        ids = set(event_ids)
         if not (self._postgresql and ids):
+            remember = functools.partial(self._remember, source_id, stored_at=stored_at)
             yield LookedUp(self.seen(source_id, ids), remember)
             return
-        parameters = _parameters(source_id, ids, stored_at)
-        pending = PendingInsert(self._engine, self._claims, parameters, remember, ids)
+        pending = PendingInsert(self._engine, self._claims, source_id, ids, stored_at)
         try:
             yield pending
         finally:
             pending.close()
 
     def _remember(self, source_id: str, event_ids: Collection[str], stored_at: datetime) -> None:
-        if not event_ids:
-            return
-        if self._postgresql:
-            statement, parameters = _INSERT_ALL, _parameters(source_id, event_ids, stored_at)
-        else:
-            statement, parameters = (
-                ingest_dedup.insert(),
-                [
-                    {"source_id": source_id, "event_id": event_id, "stored_at": stored_at}
-                    for event_id in set(event_ids)
-                ],
-            )
-        with _unavailable_as_storage_error(), self._engine.begin() as connection:
-            connection.execute(statement, parameters)
+        """SQLite's ``keep``: the rows in plain form (PostgreSQL's claims insert theirs themselves)."""
+        rows = [
+            {"source_id": source_id, "event_id": event_id, "stored_at": stored_at}
+            for event_id in set(event_ids)
+        ]
+        if rows:
+            with _unavailable_as_storage_error(), self._engine.begin() as connection:
+                connection.execute(ingest_dedup.insert(), rows)
 
 
 # PostgreSQL's statements are built once: building one per call (binding the values as literals)
@@ -176,16 +169,10 @@ _INSERT_ALL = ingest_dedup.insert().from_select(
 )
 
 
-def _parameters(
-    source_id: str, event_ids: Collection[str], stored_at: datetime
-) -> dict[str, object]:
+def _parameters(source_id: str, event_ids: set[str], stored_at: datetime) -> dict[str, object]:
     if any(_SEPARATOR in event_id for event_id in event_ids):
         raise ValueError("event ids reach the dedup store contract-checked, without commas")
-    return {
-        "source_id": source_id,
-        "event_ids": _SEPARATOR.join(set(event_ids)),
-        "stored_at": stored_at,
-    }
+    return {"source_id": source_id, "event_ids": _SEPARATOR.join(event_ids), "stored_at": stored_at}
 
 
 @contextmanager
@@ -206,19 +193,19 @@ class PendingInsert:
         self,
         engine: Engine,
         threads: ThreadPoolExecutor,
-        parameters: dict[str, object],
-        remember: Callable[[Collection[str]], None],
-        claimed: Collection[str],
+        source_id: str,
+        event_ids: Collection[str],
+        stored_at: datetime,
     ) -> None:
         self._engine = engine
-        self._claimed = set(claimed)
-        self._remember = remember
+        self._claimed = set(event_ids)
+        self._parameters = _parameters(source_id, self._claimed, stored_at)
         self._connection: Connection | None = None
-        self._inserted: Future[set[str]] = threads.submit(self._insert, parameters)
+        self._inserted: Future[set[str]] = threads.submit(self._insert)
 
-    def _insert(self, parameters: dict[str, object]) -> set[str]:
+    def _insert(self) -> set[str]:
         self._connection = self._engine.connect()
-        return set(self._connection.scalars(_INSERT_NEW, parameters))
+        return set(self._connection.scalars(_INSERT_NEW, self._parameters))
 
     def stored_before(self) -> set[str]:
         with _unavailable_as_storage_error():
@@ -228,14 +215,17 @@ class PendingInsert:
         kept = set(event_ids)
         with _unavailable_as_storage_error():
             inserted = self._inserted.result()
-            assert self._connection is not None, "set by the insert that returned"
-            if kept == inserted:
-                self._connection.commit()
-                return
-            # Rare (Kafka acknowledged part of the batch): the other rows may not stay, and a
-            # DELETE could also hit a concurrent batch's row of the same id.
-            self._connection.rollback()
-        self._remember(kept)
+            connection = self._connection
+            assert connection is not None, "set by the insert that returned"
+            if kept != inserted:
+                # Rare (Kafka acknowledged part of the batch): the other rows may not stay, and a
+                # DELETE could also hit a concurrent batch's row of the same id. On the same
+                # connection: a second one could wait on a pool that claims have emptied.
+                connection.rollback()
+                if kept:
+                    kept_only = {**self._parameters, "event_ids": _SEPARATOR.join(kept)}
+                    connection.execute(_INSERT_ALL, kept_only)
+            connection.commit()
 
     def close(self) -> None:
         # The insert may still run (the caller failed before asking for its answer): its

@@ -82,6 +82,24 @@ def test_claimed_ids_that_are_not_kept_are_forgotten(store: SqlDedupStore) -> No
     assert store.seen("fuling-finance", ids) == set(ids[:2])
 
 
+def test_keeping_part_of_a_claim_needs_no_second_connection(
+    postgresql_store: SqlDedupStore,
+) -> None:
+    """With every pooled connection held by a claim, keeping part of one must not wait for
+    another connection (Kafka refusing part of many batches at once would stall them all)."""
+    one_connection = SqlDedupStore(
+        sa.create_engine(postgresql_store._engine.url, pool_size=1, max_overflow=0, pool_timeout=1)
+    )
+    ids = [f"e-{uuid.uuid4()}" for _ in range(4)]
+    try:
+        with one_connection.claim("fuling-finance", ids, AT) as claim:
+            assert claim.stored_before() == set()
+            claim.keep(ids[:1])
+    finally:
+        one_connection.close()
+    assert postgresql_store.seen("fuling-finance", ids) == {ids[0]}
+
+
 def test_a_claim_is_invisible_to_others_until_kept(postgresql_store: SqlDedupStore) -> None:
     """A crash between the claim and Kafka's acknowledgement must leave nothing behind that
     would make the re-send of a never-stored event a "duplicate"."""
