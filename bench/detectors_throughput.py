@@ -42,6 +42,7 @@ from bench.detectors_common import (
     start_process,
     stop,
 )
+from bench.machine import StealSampler
 from bench.running import run_benchmark
 from qinglian import broker
 from qinglian.settings import Settings, load_settings
@@ -100,19 +101,22 @@ def measure(schools: int, days: int, logs: Path) -> None:
         del events
 
         here = [sys.executable, "-m", "bench.detectors_throughput"]
-        passthrough = start_process(settings, [*here, "passthrough"], logs / "passthrough.log")
-        ceiling = follow_group(settings, f"{settings.topic_prefix}.passthrough", raw_topics(settings), total)
-        ceiling_rss = peak_rss_mb(passthrough.pid)
-        stop(passthrough)
+        with StealSampler() as during_passthrough:
+            passthrough = start_process(settings, [*here, "passthrough"], logs / "passthrough.log")
+            ceiling = follow_group(settings, f"{settings.topic_prefix}.passthrough", raw_topics(settings), total)
+            ceiling_rss = peak_rss_mb(passthrough.pid)
+            stop(passthrough)
 
-        worker = start_process(settings, [*here, "worker"], logs / "worker.log")
-        watched = [*raw_topics(settings), repartition_topic(settings)]
-        detectors = follow_group(settings, detectors_app_id(settings), watched, total, timeout=max(900.0, total / 500))
-        rss = peak_rss_mb(worker.pid)
-        stop(worker)
+        with StealSampler() as during_worker:
+            worker = start_process(settings, [*here, "worker"], logs / "worker.log")
+            watched = [*raw_topics(settings), repartition_topic(settings)]
+            detectors = follow_group(settings, detectors_app_id(settings), watched, total, timeout=max(900.0, total / 500))
+            rss = peak_rss_mb(worker.pid)
+            stop(worker)
 
-        raw = raw_consume_and_decode(settings)
-        replayed, alerts = replay_in_subprocess(settings, here, logs / "replay.log")
+        with StealSampler() as during_replay:
+            raw = raw_consume_and_decode(settings)
+            replayed, alerts = replay_in_subprocess(settings, here, logs / "replay.log")
 
         print(f"pass-through faust agent (decode only): {ceiling.rate:,.0f} events/s ({ceiling.events} in {ceiling.seconds:.1f} s)")
         print(f"detector worker, all rules:              {detectors.rate:,.0f} events/s ({detectors.events} in {detectors.seconds:.1f} s)")
@@ -121,6 +125,9 @@ def measure(schools: int, days: int, logs: Path) -> None:
         print(f"raw consume-and-decode (kafka-python):   {raw.rate:,.0f} events/s ({raw.events} in {raw.seconds:.1f} s)")
         print(f"replay (plain consumer + engine):        {replayed.rate:,.0f} events/s ({replayed.events} in {replayed.seconds:.1f} s, {alerts} alerts)")
         print(f"  ratio replay / raw:                    {replayed.rate / raw.rate:.0%} (target ≥ 50 %)")
+        print(f"machine: pass-through {during_passthrough.line()}")
+        print(f"         worker {during_worker.line()}")
+        print(f"         raw and replay {during_replay.line()}")
     finally:
         cleanup(settings)
 
