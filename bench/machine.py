@@ -56,7 +56,8 @@ class StealSampler:
 
     def __init__(self, interval: float = 1.0) -> None:
         self._interval = interval
-        self._samples: list[CpuSample] = []
+        self._samples: list[CpuSample] = []  # one every interval: the peak is over whole ones
+        self._end: CpuSample | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="steal-sampler", daemon=True)
 
@@ -73,14 +74,18 @@ class StealSampler:
     ) -> None:
         self._stop.set()
         self._thread.join()
-        self._samples.append(CpuSample.now())
+        self._end = CpuSample.now()
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             self._samples.append(CpuSample.now())
 
     def steal(self) -> Steal:
-        return steal_between(self._samples)
+        assert self._end is not None, "read after the block"
+        whole = steal_between([self._samples[0], self._end])
+        if len(self._samples) < 2:  # shorter than one interval
+            return whole
+        return Steal(whole.mean, steal_between(self._samples).peak)
 
     def line(self) -> str:
         steal = self.steal()
