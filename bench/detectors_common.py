@@ -26,7 +26,7 @@ from qinglian.metrics import new_registry
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, raw_topic
-from services.detectors.runtime.app import RuntimeOptions
+from services.detectors.runtime.app import RuntimeOptions, backlog_buffers
 from services.detectors.runtime.evaluate import delete_topics, simulate_district
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +144,7 @@ def passthrough_app(settings: Settings, app_id: str, web_port: int) -> faust.App
         producer_linger=options.producer_linger,
         web_enabled=False,
         web_port=web_port,
+        **backlog_buffers(options),
     )
     source = app.topic(*raw_topics(settings), key_serializer="raw", value_serializer="raw")
 
