@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from qinglian.errors import StackError
 from qinglian.settings import Settings, project_root
@@ -227,42 +228,48 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
     ]
 
 
-def _scrape(url: str, metric: str, **labels: str) -> float:
+def _scrape(url: str) -> list[Sample]:
+    """Every sample a /metrics endpoint exports, fetched once; none while it does not answer."""
     import urllib.request
 
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local metrics endpoints
             text = response.read().decode()
     except OSError:
-        return 0.0
+        return []
+    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
+
+
+def _total(samples: list[Sample], metric: str, **labels: str) -> float:
     return sum(
         sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
+        for sample in samples
         if sample.name == metric and all(sample.labels.get(k) == v for k, v in labels.items())
     )
 
 
 def _progress_line(settings: Settings, plan: DemoPlan) -> str:
     host = "http://127.0.0.1"
-    pushed = _stored(f"{host}:{settings.ingest_metrics_port}/metrics", "qinglian_ingest_events_total")
-    pulled = _stored(f"{host}:{settings.ingest_pull_metrics_port}/metrics", "qinglian_ingest_connector_records_total")
-    workers = [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
-    alerts = sum(_scrape(url, "qinglian_detectors_alerts_total") for url in workers)
+    pushed = _stored(_scrape(f"{host}:{settings.ingest_metrics_port}/metrics"), "qinglian_ingest_events_total")
+    pulled = _stored(
+        _scrape(f"{host}:{settings.ingest_pull_metrics_port}/metrics"), "qinglian_ingest_connector_records_total"
+    )
+    workers = [_scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics") for index in range(plan.workers)]
+    alerts = sum(_total(samples, "qinglian_detectors_alerts_total") for samples in workers)
     # Every worker exports its whole group's lag: one reading (the larger), not their sum.
-    lag = max(_scrape(url, "qinglian_consumer_lag_messages") for url in workers)
-    cases = _scrape(f"{host}:{settings.alerting_metrics_port}/metrics", "qinglian_alerting_cases")
+    lag = max(_total(samples, "qinglian_consumer_lag_messages") for samples in workers)
+    cases = _total(_scrape(f"{host}:{settings.alerting_metrics_port}/metrics"), "qinglian_alerting_cases")
     return (
         f"推送 pushed {pushed} · 拉取 pulled {pulled} · 检测积压 detector lag {lag:,.0f} · "
         f"预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
     )
 
 
-def _stored(url: str, metric: str) -> str:
+def _stored(samples: list[Sample], metric: str) -> str:
     """Accepted events, and the duplicates if any: the district is the same on every run (one
     seed), so a second demo's events were all stored by the first, and "0" alone looks like a stall."""
-    accepted = _scrape(url, metric, result="accepted")
-    duplicates = _scrape(url, metric, result="duplicate")
+    accepted = _total(samples, metric, result="accepted")
+    duplicates = _total(samples, metric, result="duplicate")
     return f"{accepted:,.0f}" + (f"（重复 duplicates {duplicates:,.0f}）" if duplicates else "")
 
 

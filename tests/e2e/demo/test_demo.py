@@ -82,6 +82,7 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
         watcher.join(timeout=5)
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
         assert "inspector /" in demo.stdout, "the demo prints the console login"
+        assert "推送 pushed" in demo.stdout, "the demo prints its progress line"
         assert console_seen.is_set(), "the console never answered during the demo"
         demo_connectors = yaml.safe_load((kafka_settings.state_path / "demo" / "connectors.yaml").read_text(encoding="utf-8"))
         kinds = {entry["id"]: entry["kind"] for entry in demo_connectors["connectors"]}

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from qinglian.demo import _stored
+from qinglian.demo import _scrape, _stored
 
 EXPOSITION = """\
 # TYPE qinglian_ingest_events_total counter
@@ -45,12 +45,16 @@ def metrics_url() -> Iterator[str]:
 
 
 def test_a_rerun_whose_events_were_all_stored_before_shows_its_duplicates(metrics_url: str) -> None:
-    assert _stored(metrics_url, "qinglian_ingest_events_total") == "0（重复 duplicates 1,500）"
+    assert (
+        _stored(_scrape(metrics_url), "qinglian_ingest_events_total")
+        == "0（重复 duplicates 1,500）"
+    )
 
 
 def test_without_duplicates_only_the_accepted_count_shows(metrics_url: str) -> None:
-    assert _stored(metrics_url, "qinglian_ingest_connector_records_total") == "1,200"
+    assert _stored(_scrape(metrics_url), "qinglian_ingest_connector_records_total") == "1,200"
 
 
 def test_a_service_not_answering_counts_zero() -> None:
-    assert _stored("http://127.0.0.1:9/metrics", "qinglian_ingest_events_total") == "0"
+    assert _scrape("http://127.0.0.1:9/metrics") == []
+    assert _stored([], "qinglian_ingest_events_total") == "0"
