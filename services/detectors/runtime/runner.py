@@ -10,7 +10,6 @@ state no newer than its offsets: alerts come out again with the same ids.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -19,8 +18,8 @@ from datetime import UTC, datetime
 
 import faust
 import structlog
-from aiokafka.structs import RecordMetadata
-from faust.types import EventT, ProducerT
+from aiokafka import AIOKafkaProducer
+from faust.types import EventT
 
 from contracts.errors import ContractViolation
 from contracts.registry import validate
@@ -40,6 +39,7 @@ from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.partitioning import partition_for, routing_key
 from services.detectors.runtime.process_memory import release_free_memory
 from services.detectors.runtime.processor import BatchResult, GlobalDetector, SchoolDetector
+from services.detectors.runtime.producing import Outgoing, produce
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.store import BufferedTableStore, split_table_key
 
@@ -59,17 +59,6 @@ class Outputs:
     deadletter: str
     repartitioned: str
     partitions: int
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One record to produce: already serialized, its partition chosen where it matters."""
-
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    partition: int | None = None
-    timestamp: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +133,6 @@ def changelog_records(changes: Mapping[str, StoredState | None], topic: str, par
     ]
 
 
-async def produce(producer: ProducerT, records: Sequence[Outgoing]) -> list[RecordMetadata]:
-    """Send every record and wait until the broker acknowledged all of them.
-
-    Straight to the producer rather than through ``Topic.send_soon``: faust's per-message
-    futures and buffer cost more than the rules themselves at a few thousand records a batch.
-    """
-    acknowledgements = [
-        await producer.send(r.topic, r.key, r.value, r.partition, r.timestamp, None) for r in records
-    ]
-    return list(await asyncio.gather(*acknowledgements)) if acknowledgements else []
-
-
 class BatchRunner:
     """Runs one agent's batches: detector → publish → write state, in that order."""
 
@@ -199,6 +176,10 @@ class BatchRunner:
             release_free_memory()
             self._next_trim = time.monotonic() + TRIM_INTERVAL_SECONDS
 
+    def _producer(self) -> AIOKafkaProducer:
+        """The app's aiokafka producer, for its batch API (faust keeps it private)."""
+        return self._app.producer._ensure_producer()  # type: ignore[attr-defined]
+
     def _owns(self, state_key: str) -> bool:
         return partition_for(routing_key(state_key), self._outputs.partitions) in self._owned
 
@@ -213,7 +194,7 @@ class BatchRunner:
         planned = publication(result, self._outputs, at=datetime.now(UTC))
         for rule_id, problem in planned.invalid_alerts:
             self._rule_failed(rule_id, problem)
-        await produce(self._app.producer, planned.records)
+        await produce(self._producer(), planned.records)
         if self._metrics is not None:
             published_at = time.time()
             for event_type in planned.rejected_types:
@@ -227,10 +208,8 @@ class BatchRunner:
         """Changelog first, then the local store: a store never holds state its changelog lacks."""
         topic = self._table.changelog_topic.get_topic_name()
         records = changelog_records(self.store.take_changes(), topic, self._outputs.partitions)
-        written = await produce(self._app.producer, records)
-        offsets: dict[int, int] = {}
-        for metadata in written:
-            offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
+        written = await produce(self._producer(), records)
+        offsets = {tp.partition: offset for tp, offset in written.items()}
         self._table.data.write(((r.partition, r.key, r.value) for r in records), offsets)
 
     def _count(self, result: BatchResult) -> None:
