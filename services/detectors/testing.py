@@ -91,9 +91,9 @@ class JsonRoundTripStore(InMemoryStateStore):
             self._handed_out[(rule_id, key)] = json.dumps(value, sort_keys=True)
         return value
 
-    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
         self._check_unchanged(rule_id, key)
-        super().put(rule_id, key, json.loads(json.dumps(value)))
+        super().put(rule_id, key, json.loads(encoded), encoded)
 
     def delete(self, rule_id: str, key: str) -> None:
         self._check_unchanged(rule_id, key)

@@ -209,16 +209,18 @@ class Engine:
             for page, value in pages.items()
             if value is not None
         }
-        for name, value in [(key, None if unchanged else entry), *writes.items()]:
-            if value is not None:
-                self._check_size(rule_id, name, value)
-        self._write_pages(rule_id, key, pages, writes)
+        encoded = {
+            name: self._encoded(rule_id, name, value)
+            for name, value in [(key, None if unchanged else entry), *writes.items()]
+            if value is not None
+        }
+        self._write_pages(rule_id, key, pages, writes, encoded)
         if entry is None:
             self.store.delete(rule_id, key)
             return
         if unchanged:
             return
-        self.store.put(rule_id, key, entry)
+        self.store.put(rule_id, key, entry, encoded[key])
         if timer is not None and (previous is None or previous.get("timer") != timer):
             heapq.heappush(self._timers, (parse_time(timer), rule_id, key))
 
@@ -228,6 +230,7 @@ class Engine:
         key: str,
         pages: Mapping[str, Page | None],
         writes: Mapping[str, StoredState],
+        encoded: Mapping[str, bytes],
     ) -> None:
         if not pages:
             return
@@ -235,7 +238,7 @@ class Engine:
         for page in pages:
             name = page_key(key, page)
             if name in writes:
-                self.store.put(rule_id, name, writes[name])
+                self.store.put(rule_id, name, writes[name], encoded[name])
                 names.add(page)
             else:
                 self.store.delete(rule_id, name)
@@ -243,10 +246,11 @@ class Engine:
         if not names:
             del self._pages[(rule_id, key)]
 
-    def _check_size(self, rule_id: str, key: str, entry: StoredState) -> None:
-        size = len(orjson.dumps(entry))
-        if size > self._max_entry_bytes:
-            raise StateEntryTooLargeError(rule_id, key, size, self._max_entry_bytes)
+    def _encoded(self, rule_id: str, key: str, entry: StoredState) -> bytes:
+        encoded = orjson.dumps(entry)
+        if len(encoded) > self._max_entry_bytes:
+            raise StateEntryTooLargeError(rule_id, key, len(encoded), self._max_entry_bytes)
+        return encoded
 
     def _guarded(
         self, config: RuleConfig, event: Event | None, run: Callable[[], tuple[Finding, ...]]

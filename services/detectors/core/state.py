@@ -21,7 +21,11 @@ StoredState = dict[str, Any]
 class StateStore(Protocol):
     def get(self, rule_id: str, key: str) -> StoredState | None: ...
 
-    def put(self, rule_id: str, key: str, value: StoredState) -> None: ...
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
+        """``encoded``: the entry as compact JSON, which the engine makes anyway to check its
+        size; a store that keeps entries serialized keeps these bytes (orjson's buffer: copy it
+        to its own size to hold it)."""
+        ...
 
     def delete(self, rule_id: str, key: str) -> None: ...
 
@@ -39,7 +43,7 @@ class InMemoryStateStore:
     def get(self, rule_id: str, key: str) -> StoredState | None:
         return self._entries.get((rule_id, key))
 
-    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
         self._entries[(rule_id, key)] = value
 
     def delete(self, rule_id: str, key: str) -> None:

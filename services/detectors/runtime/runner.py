@@ -23,7 +23,6 @@ from faust.types import EventT
 
 from contracts.errors import ContractViolation
 from contracts.registry import validate
-from services.detectors.core.state import StoredState
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.messages import (
     Forward,
@@ -119,16 +118,12 @@ def bundles(forwards: Sequence[Forward], outputs: Outputs) -> list[Outgoing]:
     return records
 
 
-def changelog_records(changes: Mapping[str, StoredState | None], topic: str, partitions: int) -> list[Outgoing]:
-    """One changelog record per changed table key, in its key's partition, serialized as the
-    table's JSON schema reads it back on recovery (None: a tombstone)."""
+def changelog_records(changes: Mapping[str, bytes | None], topic: str, partitions: int) -> list[Outgoing]:
+    """One changelog record per changed table key, in its key's partition: the key serialized as
+    the table's JSON schema reads it back on recovery, the value as the engine encoded it
+    (None: a tombstone)."""
     return [
-        Outgoing(
-            topic,
-            to_json(name),
-            None if value is None else to_json(value),
-            partition_for(routing_key(split_table_key(name)[1]), partitions),
-        )
+        Outgoing(topic, to_json(name), value, partition_for(routing_key(split_table_key(name)[1]), partitions))
         for name, value in changes.items()
     ]
 

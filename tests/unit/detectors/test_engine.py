@@ -254,9 +254,9 @@ class CountingStore(InMemoryStateStore):
         super().__init__()
         self.puts: list[str] = []
 
-    def put(self, rule_id, key, value):
+    def put(self, rule_id, key, value, encoded):
         self.puts.append(key)
-        super().put(rule_id, key, value)
+        super().put(rule_id, key, value, encoded)
 
 
 def test_a_key_handed_back_unchanged_is_not_written_again():

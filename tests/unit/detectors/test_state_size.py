@@ -35,11 +35,10 @@ class LargestEntries(InMemoryStateStore):
         super().__init__()
         self.largest: dict[str, tuple[int, str]] = defaultdict(lambda: (0, ""))
 
-    def put(self, rule_id: str, key: str, value: StoredState) -> None:
-        size = len(orjson.dumps(value))
-        if size > self.largest[rule_id][0]:
-            self.largest[rule_id] = (size, key)
-        super().put(rule_id, key, value)
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
+        if len(encoded) > self.largest[rule_id][0]:
+            self.largest[rule_id] = (len(encoded), key)
+        super().put(rule_id, key, value, encoded)
 
 
 DETECTED_AT = datetime(2026, 1, 1, tzinfo=UTC)

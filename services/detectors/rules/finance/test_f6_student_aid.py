@@ -4,7 +4,6 @@ import itertools
 import random
 import uuid
 
-import orjson
 import pytest
 
 from contracts.pii import pseudonym
@@ -129,10 +128,10 @@ class LargestEntries(InMemoryStateStore):
         super().__init__()
         self.largest = {"page": 0, "key": 0}
 
-    def put(self, rule_id: str, key: str, value: StoredState) -> None:
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
         kind = "page" if PAGE_SEPARATOR in key else "key"
-        self.largest[kind] = max(self.largest[kind], len(orjson.dumps(value)))
-        super().put(rule_id, key, value)
+        self.largest[kind] = max(self.largest[kind], len(encoded))
+        super().put(rule_id, key, value, encoded)
 
 
 def feed(engine: Engine, events: list[dict]) -> list[str]:
