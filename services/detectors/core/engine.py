@@ -146,7 +146,11 @@ class Engine:
             entry = self.store.get(config.rule_id, key)
             state = _handed(rule, entry["state"]) if entry else {}
             context = RuleContext(
-                config.params, self.watermark, key, self._key_pages(config.rule_id, key)
+                config.params,
+                self.watermark,
+                key,
+                self._key_pages(config.rule_id, key),
+                _timer(entry),
             )
             step = rule.on_event(state, event, context)
             self._save(config.rule_id, key, step, entry)
@@ -166,6 +170,7 @@ class Engine:
                 watermark if watermark is not END_OF_TIME else due,
                 key,
                 self._key_pages(rule_id, key),
+                due,
             )
             findings = self._guarded(
                 config,
@@ -287,6 +292,11 @@ def _handed(rule: StatefulRule[Any], state: dict[str, Any]) -> dict[str, Any]:
         return state
     copied: dict[str, Any] = orjson.loads(orjson.dumps(state))
     return copied
+
+
+def _timer(entry: StoredState | None) -> datetime | None:
+    timer = entry.get("timer") if entry else None
+    return parse_time(timer) if timer else None
 
 
 def _in_scope(config: RuleConfig, scope: Scope) -> bool:

@@ -82,6 +82,9 @@ class RuleContext(Generic[Params]):
     """The state key being updated (an event may update several keys of one rule)."""
     pages: Pages = field(default_factory=NoPages)
     """The key's pages (read-only; return changed ones in ``Step.pages``)."""
+    timer: datetime | None = None
+    """The key's pending timer (None: none): a step that hands its state back unchanged keeps it
+    by returning it, without working it out again from the state."""
 
 
 @dataclass(frozen=True, slots=True)

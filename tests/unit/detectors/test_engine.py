@@ -279,3 +279,22 @@ def test_a_key_handed_back_unchanged_is_not_written_again():
         )
     assert store.puts == ["500102001|first"]
     assert store.get("T3", "500102001|first")["state"]["first"] == "m0"
+
+
+def test_a_step_sees_its_keys_pending_timer():
+    seen = []
+
+    def on_event(state, event, ctx):
+        seen.append(ctx.timer)
+        return Step(state or {**origin(event)}, at("2026-09-02T00:00:00+08:00"))
+
+    def on_timer(state, ctx):
+        seen.append(ctx.timer)
+        return Step(None, None)
+
+    timed = StatefulRule(replace(deadline_rule().meta, id="T4"), deadline_rule().state_keys, on_event, on_timer)
+    engine = engine_for(timed)
+    for index in range(2):
+        engine.process(meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT)
+    engine.flush(detected_at=DETECTED_AT)
+    assert seen == [None, at("2026-09-02T00:00:00+08:00"), at("2026-09-02T00:00:00+08:00")]

@@ -18,6 +18,7 @@ Source: 学生资助管理 (受助学生须具有正式学籍、同一学期同�
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -95,11 +96,13 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
     if page_due is None:
         state = _own_copy(state)
         return _step(state, pages, _settle(state, pages, page, ctx))
-    if state["due"].get(page) != page_due:
-        state = _own_copy(state)
-        state["due"][page] = page_due
-    # Unchanged, the state is the one handed in: the engine does not write the key again
-    # (most of a roster load: a new student is due after the page's earliest).
+    if state["due"].get(page) == page_due and ctx.timer is not None:
+        # Unchanged, the state is the one handed in and keeps its timer: the engine does not
+        # write the key again (most of a roster load: a new student is due after the page's
+        # earliest), and the earliest of its 256 pages is not sought again.
+        return Step(state, ctx.timer, (), pages.changed)
+    state = _own_copy(state)
+    state["due"][page] = page_due
     return _step(state, pages, [])
 
 
@@ -220,7 +223,13 @@ def _expiry(student: Page, params: Parameters) -> datetime:
         [paid["t"] for paid in student["aid"].values()]
         + [x[0] for x in (student["enrolled"], student["left"]) if x]
     )  # format_time text, compared as text (see State above)
-    ends = parse_time(latest) + timedelta(days=params.retention_days)
+    return _end_of_retention(latest, params.retention_days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _end_of_retention(latest: str, retention_days: int) -> datetime:
+    """Cached: a day's roster load gives thousands of students the same latest time."""
+    ends = parse_time(latest) + timedelta(days=retention_days)
     return start_of(local_date(ends) + timedelta(days=1))
 
 
