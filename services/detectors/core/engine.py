@@ -214,11 +214,9 @@ class Engine:
             for page, value in pages.items()
             if value is not None
         }
-        encoded = {
-            name: self._encoded(rule_id, name, value)
-            for name, value in [(key, None if unchanged else entry), *writes.items()]
-            if value is not None
-        }
+        encoded = {name: self._encoded(rule_id, name, value) for name, value in writes.items()}
+        if entry is not None and not unchanged:
+            encoded[key] = self._encoded(rule_id, key, entry)
         self._write_pages(rule_id, key, pages, writes, encoded)
         if entry is None:
             self.store.delete(rule_id, key)

@@ -82,6 +82,8 @@ def on_event(state: State, event: Event, ctx: RuleContext[Parameters]) -> Step:
 
 
 def on_timer(state: State, ctx: RuleContext[Parameters]) -> Step:
+    if len(state["schools"]) < 2:
+        return Step(state)  # one school, no pair to judge: nearly every person
     grace = timedelta(days=ctx.params.transfer_grace_days)
     findings: list[Finding] = []
     pending = []
