@@ -20,6 +20,7 @@ Source: 《中小学生学籍管理办法》(教基〔2025〕1号) 关于"人籍
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -139,7 +140,8 @@ def _judge_due_days(state: State, pages: PageEdits, ctx: RuleContext[Parameters]
         upcoming = _upcoming(state)
         done = state["days"][: len(state["days"]) - len(upcoming)]
         state["days"] = done[-ctx.params.inactive_school_days :] + upcoming
-    return Step(state, _next_due(state, upcoming), tuple(findings), pages.changed)
+        due = _next_due(state, upcoming)
+    return Step(state, due, tuple(findings), pages.changed)
 
 
 def _next_due(state: State, upcoming: list[str]) -> datetime | None:
@@ -221,6 +223,7 @@ def _judge(state: State, day: str, students: Page, params: Parameters) -> list[t
     return findings
 
 
+@functools.lru_cache(maxsize=4096)
 def _end(day: str) -> datetime:
     return start_of(date.fromisoformat(day) + timedelta(days=1))
 
