@@ -172,20 +172,11 @@ def _apply_seen_through(pages: PageEdits, day: str) -> str | None:
 
 
 def _mark_seen(pages: PageEdits, day: str, students: Iterable[str]) -> None:
-    by_page: dict[str, list[str]] = {}
-    for sid in students:
-        by_page.setdefault(shard_of(sid, STUDENT_PAGES), []).append(sid)
-    for page, sids in by_page.items():  # each page looked up and copied once, not once per student
-        stored = pages.get(page) or {}
-        edited = None
-        for sid in sids:
-            student = stored.get(sid, _UNSEEN)  # activity may precede the registration
-            if student["last"] is None or day > student["last"]:
-                edited = edited if edited is not None else pages.edit(page)
-                edited[sid] = {**student, "last": day, "fired": False}
-
-
-_UNSEEN = {"last": None, "fired": False}
+    for sid in students:  # activity may precede the registration
+        page = shard_of(sid, STUDENT_PAGES)
+        student = (pages.get(page) or {}).get(sid, {"last": None, "fired": False})
+        if student["last"] is None or day > student["last"]:
+            pages.edit(page)[sid] = {**student, "last": day, "fired": False}
 
 
 def _judge(state: State, day: str, students: Page, params: Parameters) -> list[tuple[str, Finding]]:
