@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from services.detectors.core.engine import Engine
-from services.detectors.rules.enrollment.e2_phantom_enrollment import RULE, SEEN
+from services.detectors.core.pages import shard_of
+from services.detectors.rules.enrollment.e2_phantom_enrollment import RULE, SEEN, STUDENT_PAGES
 from services.detectors.rules.enrollment.fixtures import (
     attendance,
     registration,
@@ -102,3 +103,37 @@ def test_activity_of_a_school_without_class_attendance_is_not_kept_apart_for_eve
     ]
     [students] = [page for name, page in pages.items() if not name.startswith(SEEN)]
     assert students[student_id(1)]["last"] == "2026-09-15"
+
+
+class PageWrites(JsonRoundTripStore):
+    """Counts the writes of each page of the school's attendance key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: dict[str, int] = {}
+
+    def put(self, rule_id, key, value, encoded):
+        super().put(rule_id, key, value, encoded)
+        page = key.partition("#")[2]
+        if page and not page.startswith(SEEN):
+            self.writes[page] = self.writes.get(page, 0) + 1
+
+
+def test_the_page_of_a_student_who_keeps_coming_is_not_rewritten_every_day():
+    store = PageWrites()
+    engine = Engine(rule_set(RULE, lateness_minutes=60), store)
+    for item in term(6):  # student 2 stops coming after six school days
+        engine.process(item, detected_at=DETECTED_AT)
+    regular, absent = (shard_of(student_id(n), STUDENT_PAGES) for n in (1, 2))
+    assert regular != absent
+    # registered, first seen (its ``last`` day then is the key's RECENT day), and no more
+    assert store.writes[regular] == 2
+    # registered, first seen, and once more when its run of missed days began
+    assert store.writes[absent] == 3
+    [students] = [entry["state"] for _, key, entry in store.items() if key.endswith(f"#{absent}")]
+    assert students[student_id(2)]["last"] == SCHOOL_DAYS[5]
+    assert "last" not in next(
+        entry["state"][student_id(1)]
+        for _, key, entry in store.items()
+        if key.endswith(f"#{regular}")
+    )
