@@ -126,10 +126,10 @@ def test_the_page_of_a_student_who_keeps_coming_is_not_rewritten_every_day():
         engine.process(item, detected_at=DETECTED_AT)
     regular, absent = (shard_of(student_id(n), STUDENT_PAGES) for n in (1, 2))
     assert regular != absent
-    # registered, first seen (its ``last`` day then is the key's RECENT day), and no more
-    assert store.writes[regular] == 2
-    # registered, first seen, and once more when its run of missed days began
-    assert store.writes[absent] == 3
+    # written when the student was registered, and never again
+    assert store.writes[regular] == 1
+    # registered, and once more when its run of missed days began
+    assert store.writes[absent] == 2
     [students] = [entry["state"] for _, key, entry in store.items() if key.endswith(f"#{absent}")]
     assert students[student_id(2)]["last"] == SCHOOL_DAYS[5]
     assert "last" not in next(
@@ -137,3 +137,34 @@ def test_the_page_of_a_student_who_keeps_coming_is_not_rewritten_every_day():
         for _, key, entry in store.items()
         if key.endswith(f"#{regular}")
     )
+
+
+def test_the_alert_names_the_last_day_the_student_was_seen():
+    [alert] = run(RULE, term(2))
+    assert alert["details"]["last_seen"] == SCHOOL_DAYS[1]
+    assert alert["details"]["registered"] == "2026-08-31"
+
+
+def test_a_registration_arriving_late_counts_the_days_missed_since_the_registration_date():
+    # Student 2, registered on 08-31, is only reported on 09-09, and never comes.
+    events = term(0)
+    late = registration(2, at="2026-08-31T09:00:00+08:00")
+    events.remove(late)
+    events.insert(9, late)
+    [alert] = run(RULE, events)
+    assert alert["details"]["last_seen"] is None
+    assert alert["window"] == {
+        "start": "2026-09-01T00:00:00+08:00",
+        "end": "2026-09-15T00:00:00+08:00",
+    }
+
+
+def test_activity_before_the_registration_is_the_last_day_seen():
+    events = term(0)
+    early = registration(2, at="2026-09-03T09:00:00+08:00")
+    events.remove(registration(2, at="2026-08-31T09:00:00+08:00"))
+    events.insert(3, attendance("S-2", SCHOOL_DAYS[0], [1, 2], kind="canteen_swipe"))
+    events.insert(6, early)  # after 09-01 was judged: registered after the day it was seen on
+    [alert] = run(RULE, events)
+    assert alert["details"]["last_seen"] == SCHOOL_DAYS[0]
+    assert alert["window"]["start"] == "2026-09-03T00:00:00+08:00"
