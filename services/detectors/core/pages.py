@@ -15,8 +15,9 @@ bookkeeping, so a step reads its own writes.
 
 from __future__ import annotations
 
+import bisect
 import zlib
-from collections.abc import Collection
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from services.detectors.core.state import StateStore
@@ -78,7 +79,8 @@ class NoPages:
 class StoredPages:
     """The pages of one key in a state store, as the engine hands them to a rule."""
 
-    def __init__(self, store: StateStore, rule_id: str, key: str, names: Collection[str]) -> None:
+    def __init__(self, store: StateStore, rule_id: str, key: str, names: Sequence[str]) -> None:
+        """``names``: the key's page names, sorted."""
         self._store = store
         self._rule_id = rule_id
         self._key = key
@@ -89,14 +91,17 @@ class StoredPages:
         return entry["state"] if entry else None
 
     def names(self) -> list[str]:
-        return sorted(self._names)
+        return list(self._names)
 
     def all(self) -> dict[str, Page]:
         pages = {page: self.get(page) for page in self.names()}
         return {page: state for page, state in pages.items() if state is not None}
 
     def __contains__(self, page: object) -> bool:
-        return page in self._names
+        if not isinstance(page, str):
+            return False
+        at = bisect.bisect_left(self._names, page)
+        return at < len(self._names) and self._names[at] == page
 
     def __len__(self) -> int:
         return len(self._names)

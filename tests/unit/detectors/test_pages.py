@@ -13,7 +13,7 @@ from services.detectors.core.engine import Engine
 from services.detectors.core.eventtime import event_time
 from services.detectors.core.findings import origin, stored_finding
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity, SubjectKind
-from services.detectors.core.pages import NoPages, PageEdits, page_key, shard_of
+from services.detectors.core.pages import NoPages, PageEdits, StoredPages, page_key, shard_of
 from services.detectors.core.rule import (
     RuleMeta,
     StatefulRule,
@@ -131,6 +131,27 @@ class TestPages:
         )
         assert alert.evidence_event_ids == ("m1",)
         assert len(restarted.store) == 0
+
+    def test_a_rule_sees_its_pages_sorted_whatever_order_they_came_in(self):
+        engine = engine_for(meals_rule())
+        feed(
+            engine, meal("m2", "2026-09-01T12:00:00+08:00"), meal("m1", "2026-09-01T12:10:00+08:00")
+        )
+        restarted = engine_for(meals_rule(), store=InMemoryStateStore(engine.store.snapshot()))
+        for running in (engine, restarted):
+            [alert] = feed(running, meal("m0", "2026-09-01T13:00:00+08:00"))
+            assert alert.evidence_event_ids == ("m0", "m1", "m2")
+
+    def test_stored_pages_know_their_names(self):
+        pages = StoredPages(InMemoryStateStore(), "TP", "500102001|meals", ["a", "c"])
+        assert ("a" in pages, "b" in pages, "c" in pages, "d" in pages, 1 in pages) == (
+            True,
+            False,
+            True,
+            False,
+            False,
+        )
+        assert (pages.names(), len(pages)) == (["a", "c"], 2)
 
     def test_pages_belong_to_their_rule(self):
         engine = engine_for(meals_rule(), meals_rule(rule_id="TQ"))
