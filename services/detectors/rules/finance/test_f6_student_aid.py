@@ -3,10 +3,13 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
+from datetime import timedelta
 
+import orjson
 import pytest
 
 from contracts.pii import pseudonym
+from services.detectors.core.alerts import Alert
 from services.detectors.core.engine import DEFAULT_MAX_ENTRY_BYTES, Engine
 from services.detectors.core.pages import PAGE_SEPARATOR, page_key, shard_of
 from services.detectors.core.state import InMemoryStateStore, StoredState
@@ -284,3 +287,131 @@ def test_a_page_is_settled_again_only_when_needed(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(f6_student_aid, "_only_this_student_moved", lambda *_: None)
     assert alerts_and_state() == fast
     assert any(fast[0]), "some disbursements were judged while the stream ran"
+
+
+class WrittenEntries(JsonRoundTripStore):
+    """Records the entries the engine writes, pages and keys."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
+        self.written.append(key)
+        super().put(rule_id, key, value, encoded)
+
+
+LATENESS_MINUTES = 24 * 60
+"""Events a day apart or less do not move the watermark past each other: the tests below
+move it themselves, with ``watermark_to``."""
+
+
+def watermark_to(engine: Engine, moment: str) -> list[Alert]:
+    return engine.advance_watermark(
+        at(moment) + timedelta(minutes=LATENESS_MINUTES), detected_at=DETECTED_AT
+    )
+
+
+def test_a_timer_that_judges_payments_rewrites_no_page():
+    """The aid day: a school's payments fall due together. The timer judges them all and
+    writes only the school's key, whose "through" covers them, not each page with a payment."""
+    store = WrittenEntries()
+    engine = Engine(rule_set(RULE, lateness_minutes=LATENESS_MINUTES), store)
+    paid_at = [f"2026-10-10T10:{n % 60:02d}:00+08:00" for n in range(1, 301)]
+    events = [registration(n) for n in range(1, 301) if n % 50]  # six never registered
+    events += [aid(f"D{n}", student_id(n), at=moment) for n, moment in enumerate(paid_at, start=1)]
+    feed(engine, sorted(events, key=lambda e: e["time"]))
+    store.written.clear()
+    alerts = watermark_to(engine, "2026-10-11T00:00:00+08:00")
+    assert sorted(a.subject["id"] for a in alerts) == sorted(
+        student_id(n) for n in range(50, 301, 50)
+    )
+    assert store.written == [f"{SCHOOL}|aid"]
+    state = store.get("F6", f"{SCHOOL}|aid")["state"]
+    assert state["through"] == "2026-10-11T00:00:00+08:00"
+    assert all(
+        student["judged"] == []
+        for _, key, entry in store.items()
+        if PAGE_SEPARATOR in key
+        for student in entry["state"].values()
+    )
+
+
+def judged_through_a_timer() -> Engine:
+    """Student 1 enrolled and paid D1; student 2 never registered and paid D2; a timer has
+    judged both (and reported D2)."""
+    engine = Engine(rule_set(RULE, lateness_minutes=LATENESS_MINUTES), JsonRoundTripStore())
+    feed(
+        engine,
+        [
+            registration(1),
+            aid("D1", STUDENT, at="2026-10-10T10:00:00+08:00"),
+            aid("D2", student_id(2), at="2026-10-10T11:00:00+08:00"),
+        ],
+    )
+    [alert] = watermark_to(engine, "2026-10-11T00:00:00+08:00")
+    assert alert.subject["id"] == student_id(2)
+    return engine
+
+
+def test_a_payment_recorded_after_the_timer_that_passed_its_time_is_judged_once():
+    engine = judged_through_a_timer()
+    late = aid("D3", STUDENT, at="2026-10-10T12:00:00+08:00")  # same term and category as D1
+    [duplicate] = engine.process(late, detected_at=DETECTED_AT)
+    assert duplicate.details["finding"] == "duplicate"
+    assert duplicate.evidence_event_ids == ("aid-D1", "aid-D3")
+    assert engine.process(late, detected_at=DETECTED_AT) == []  # re-sent
+    assert watermark_to(engine, "2026-10-12T00:00:00+08:00") == []
+    assert engine.flush(detected_at=DETECTED_AT) == []
+
+
+@pytest.mark.parametrize(
+    "paid_at", ["2026-10-10T11:00:00+08:00", "2026-10-11T10:00:00+08:00"], ids=["same", "moved on"]
+)
+def test_a_payment_sent_again_after_its_judgement_is_not_judged_again(paid_at):
+    """Re-sent (a redelivered batch, a corrected time): still judged, even when its time is
+    now after the timer's."""
+    engine = judged_through_a_timer()
+    assert engine.process(aid("D2", student_id(2), at=paid_at), detected_at=DETECTED_AT) == []
+    assert watermark_to(engine, "2026-10-12T00:00:00+08:00") == []
+    assert engine.flush(detected_at=DETECTED_AT) == []
+
+
+def test_a_state_stored_before_through_goes_on_from_its_judged_lists():
+    """Until a timer sets "through", a key has none, as every key stored by the rule before:
+    its pages list each judged payment, and those stay judged."""
+    key = f"{SCHOOL}|aid"
+    page = shard_of(STUDENT, STUDENT_PAGES)
+    paid = {
+        "t": "2026-10-10T10:00:00+08:00",
+        "e": "aid-D1",
+        "group": "2026-2027-1/national_grant",
+        "amount": 100000,
+    }
+    student = {
+        "district": None,
+        "enrolled": None,
+        "left": None,
+        "aid": {"D1": paid},
+        "judged": ["D1"],
+    }
+    store = JsonRoundTripStore()
+    for entry_key, state, timer in [
+        (
+            key,
+            {"school": SCHOOL, "due": {page: "2027-11-15T00:00:00+08:00"}},
+            "2027-11-15T00:00:00+08:00",
+        ),
+        (page_key(key, page), {STUDENT: student}, None),
+    ]:
+        encoded = orjson.dumps({"state": state, "timer": timer})
+        store.put("F6", entry_key, orjson.loads(encoded), encoded)
+    engine = Engine(rule_set(RULE, lateness_minutes=LATENESS_MINUTES), store)
+    again = aid("D4", STUDENT, at="2026-10-20T10:00:00+08:00", category="national_grant")
+    assert engine.process(again, detected_at=DETECTED_AT) == []  # D1 is not judged again
+    alerts = watermark_to(engine, "2026-10-21T00:00:00+08:00")
+    assert [(a.details["finding"], a.evidence_event_ids) for a in alerts] == [
+        ("not_enrolled", ("aid-D4",)),
+        ("duplicate", ("aid-D1", "aid-D4")),
+    ]
+    assert engine.flush(detected_at=DETECTED_AT) == []
