@@ -4,8 +4,12 @@ The order is what makes a SIGKILL safe. Alerts, dead letters and repartitioned
 events are published and acknowledged by the broker first; then every state key
 the batch changed is written once to its table's changelog, in the partition of
 the key's school (or global key), and acknowledged; only then does faust ack the
-batch's offsets. A worker killed anywhere in between re-processes the batch with
-state no newer than its offsets: alerts come out again with the same ids.
+batch's offsets, which it commits up to ``commit_interval`` later. A worker killed
+before the changelog write re-processes the batch from the state before it; killed
+after it, before the commit, it re-processes the batch against state that already
+holds it: a rule must not count an event twice (tests/unit/detectors/test_redelivery.py
+feeds every rule each batch of a simulated district twice). Either way the alerts come
+out again with the same ids.
 """
 
 from __future__ import annotations
