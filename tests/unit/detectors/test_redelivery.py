@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.pii import pseudonymize
 from services.detectors.core.config import load_rule_set
 from services.detectors.core.engine import Engine
+from services.detectors.runtime.evaluate import simulate_district
 from services.detectors.testing import DETECTED_AT, JsonRoundTripStore
-from services.ingest.simulator.emissions import SimulatedEvent
-from services.ingest.simulator.scenario import Scenario
-from services.ingest.simulator.simulation import simulate
 
 BATCH = 300
 RULES_RAISING = 38
@@ -43,11 +40,7 @@ def alerts(events: list[dict[str, Any]], *, passes: int) -> dict[str, dict[str, 
 
 
 def test_every_rule_takes_a_redelivered_batch_without_counting_it_twice():
-    events = [
-        pseudonymize(emission.event, b"test-key")
-        for emission in simulate(Scenario(schools=3, days=30, seed=1))
-        if isinstance(emission, SimulatedEvent)
-    ]
+    events = simulate_district(b"test-key", schools=3, days=30, seed=1).events
     once = alerts(events, passes=1)
     assert alerts(events, passes=2) == once
     assert len({a["rule_id"] for a in once.values()}) >= RULES_RAISING
