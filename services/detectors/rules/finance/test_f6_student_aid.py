@@ -111,17 +111,22 @@ def school_of(students: int, *, paid_at: str = "2026-10-10T10:00:00+08:00") -> l
     return events
 
 
-class ReadPages(JsonRoundTripStore):
-    """Records the page entries the engine reads."""
+class RecordedStore(JsonRoundTripStore):
+    """Records the pages the engine reads and the entries (pages and keys) it writes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.pages_read: list[str] = []
+        self.written: list[str] = []
 
     def get(self, rule_id: str, key: str) -> StoredState | None:
         if PAGE_SEPARATOR in key:
             self.pages_read.append(key)
         return super().get(rule_id, key)
+
+    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
+        self.written.append(key)
+        super().put(rule_id, key, value, encoded)
 
 
 class LargestEntries(InMemoryStateStore):
@@ -158,7 +163,7 @@ def test_a_timer_opens_only_the_pages_with_something_due():
     stranger = student_id(301)
     events = [registration(n) for n in range(1, 301)]
     events.append(aid("D1", stranger, at="2026-10-10T10:00:00+08:00"))
-    store = ReadPages()
+    store = RecordedStore()
     engine = Engine(rule_set(RULE), store)
     feed(engine, events)
     store.pages_read.clear()
@@ -289,18 +294,6 @@ def test_a_page_is_settled_again_only_when_needed(monkeypatch: pytest.MonkeyPatc
     assert any(fast[0]), "some disbursements were judged while the stream ran"
 
 
-class WrittenEntries(JsonRoundTripStore):
-    """Records the entries the engine writes, pages and keys."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[str] = []
-
-    def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
-        self.written.append(key)
-        super().put(rule_id, key, value, encoded)
-
-
 LATENESS_MINUTES = 24 * 60
 """Events a day apart or less do not move the watermark past each other: the tests below
 move it themselves, with ``watermark_to``."""
@@ -315,7 +308,7 @@ def watermark_to(engine: Engine, moment: str) -> list[Alert]:
 def test_a_timer_that_judges_payments_rewrites_no_page():
     """The aid day: a school's payments fall due together. The timer judges them all and
     writes only the school's key, whose "through" covers them, not each page with a payment."""
-    store = WrittenEntries()
+    store = RecordedStore()
     engine = Engine(rule_set(RULE, lateness_minutes=LATENESS_MINUTES), store)
     paid_at = [f"2026-10-10T10:{n % 60:02d}:00+08:00" for n in range(1, 301)]
     events = [registration(n) for n in range(1, 301) if n % 50]  # six never registered
