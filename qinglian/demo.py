@@ -176,7 +176,7 @@ def write_connectors(paths: DemoPaths, rest_url: str) -> None:
 
 
 def _qinglian(arguments: list[str], environment: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
+    return subprocess.run(
         [sys.executable, "-m", "qinglian", *arguments],
         input=stdin, capture_output=True, text=True, env=environment, timeout=300, check=False,
     )
@@ -233,7 +233,7 @@ def _scrape(url: str) -> list[Sample]:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local metrics endpoints
+        with urllib.request.urlopen(url, timeout=2) as response:
             text = response.read().decode()
     except OSError:
         return []

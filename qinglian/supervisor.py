@@ -35,7 +35,7 @@ class RunningService:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - local URLs built by the demo
+        with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -50,7 +50,7 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{spec.name}.log"
         with log_path.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own CLI
+            process = subprocess.Popen(
                 [sys.executable, "-m", "qinglian", *spec.arguments],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

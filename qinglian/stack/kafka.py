@@ -16,7 +16,15 @@ from pathlib import Path
 
 from qinglian.errors import StackError
 from qinglian.settings import Settings, project_root
-from qinglian.stack.processes import PidFile, alive, port_open, require_free_port, start_detached, stop_pid, wait_until
+from qinglian.stack.processes import (
+    PidFile,
+    alive,
+    port_open,
+    require_free_port,
+    start_detached,
+    stop_pid,
+    wait_until,
+)
 
 BROKER_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -77,7 +85,7 @@ def fetch_jars(settings: Settings, paths: KafkaPaths) -> None:
         "dependency:copy-dependencies", f"-Dkafka.version={settings.kafka_version}",
         f"-DoutputDirectory={partial}", "-DincludeScope=runtime",
     ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         last = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
         raise StackError(f"fetching Kafka {settings.kafka_version} with mvn failed: {last[0]}")
@@ -133,7 +141,7 @@ def _format_storage(paths: KafkaPaths) -> None:
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     command = _java_command(paths, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(paths.config))
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StackError(f"formatting Kafka storage failed: {(result.stdout + result.stderr).strip()[-300:]}")
 

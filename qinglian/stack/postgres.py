@@ -89,7 +89,7 @@ def _hand_over_to_server_account(paths: PostgresPaths) -> None:
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(_as_server_account(command), capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(_as_server_account(command), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StackError(f"{what} failed: {(result.stdout + result.stderr).strip()[-300:]}")
 
@@ -135,7 +135,7 @@ def start(settings: Settings) -> int:
 
 def _ensure_database(settings: Settings, binaries: Path, paths: PostgresPaths) -> None:
     psql = [str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(settings.postgres_port), "-U", ROLE, "-d", "postgres", "-tAc"]
-    result = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"], capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"], capture_output=True, text=True, check=False)
     if result.stdout.strip() != "1":
         _run([*psql, f"CREATE DATABASE {DATABASE}"], "creating the qinglian database")
 
@@ -146,7 +146,7 @@ def stop(settings: Settings) -> bool:
     if pid is None:
         paths.pid_file.clear()
         return False
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         _as_server_account([str(bin_dir(settings) / "pg_ctl"), "-D", str(paths.data), "-m", "fast", "-w", "stop"]),
         capture_output=True, text=True, check=False,
     )

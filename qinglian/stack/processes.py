@@ -68,7 +68,7 @@ def _process_group(pid: int) -> int | None:
 def start_detached(command: list[str], log_path: Path, pid_file: PidFile, env: dict[str, str] | None = None) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - the command is built by the stack, not from input
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,

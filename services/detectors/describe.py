@@ -36,8 +36,10 @@ def details(config: RuleConfig) -> list[str]:
     scope = "global (repartitioned)" if meta.global_state else "per school"
     lines = [
         f"{meta.id} v{meta.version} · {meta.title_zh} / {meta.title_en}",
-        f"类型 / kind: {meta.kind.value} · 等级 / severity: {config.severity.value} · 领域 / risk area: "
-        f"{meta.risk_area.value} · 状态 / state: {scope} · {'启用 / enabled' if config.enabled else '停用 / disabled'}",
+        (
+            f"类型 / kind: {meta.kind.value} · 等级 / severity: {config.severity.value} · 领域 / risk area: "
+            f"{meta.risk_area.value} · 状态 / state: {scope} · {'启用 / enabled' if config.enabled else '停用 / disabled'}"
+        ),
         f"依据 / citation: {meta.citation}",
         "事件 / event types: " + ", ".join(sorted(meta.event_types)),
         "参数 / parameters:",

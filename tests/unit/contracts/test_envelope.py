@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_a_district_level_alert_has_no_schoolid_attribute() -> None:
 
 
 def test_keeps_the_offset_of_the_given_time() -> None:
-    assert build(time=datetime(2024, 9, 3, 4, 0, tzinfo=timezone.utc))["time"] == "2024-09-03T04:00:00+00:00"
+    assert build(time=datetime(2024, 9, 3, 4, 0, tzinfo=UTC))["time"] == "2024-09-03T04:00:00+00:00"
 
 
 def test_refuses_a_naive_time() -> None:

@@ -27,7 +27,7 @@ def a_finding(**changes) -> Finding:
         district_id="500102",
         subject=Subject(SubjectKind.ITEM, "BP-1/A02"),
         measured_value=Decimal("2100000.00"),
-        threshold=Decimal("2000000"),
+        threshold=Decimal(2000000),
         comparison=Comparison.GT,
         evidence_event_ids=("e1", "e2"),
         event_time=parse_time("2026-05-10T10:00:00+08:00"),

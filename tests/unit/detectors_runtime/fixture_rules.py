@@ -29,7 +29,15 @@ from services.detectors.core.model import (
     Subject,
     SubjectKind,
 )
-from services.detectors.core.rule import RuleContext, RuleMeta, SingleEventRule, StatefulRule, Step, global_key, school_key
+from services.detectors.core.rule import (
+    RuleContext,
+    RuleMeta,
+    SingleEventRule,
+    StatefulRule,
+    Step,
+    global_key,
+    school_key,
+)
 
 PAYMENT = "cn.edu.qinglian.finance.payment_voucher.v1"
 MEAL = "cn.edu.qinglian.canteen.meal_service.v1"

@@ -9,7 +9,13 @@ import orjson
 import pytest
 
 from contracts.pii import pseudonym
-from services.detectors.runtime.evaluate import EvaluationError, pseudonymized_subject, read_simulation, replay_events, truth_keys
+from services.detectors.runtime.evaluate import (
+    EvaluationError,
+    pseudonymized_subject,
+    read_simulation,
+    replay_events,
+    truth_keys,
+)
 from services.detectors.runtime.evaluation import alert_key, score
 from tests.unit.detectors_runtime.fixture_rules import fixture_rule_set, payment, standard_mix
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.detectors.runtime.evaluation import GroundTruthError, RuleScore, alert_key, format_scores, score
+from services.detectors.runtime.evaluation import (
+    GroundTruthError,
+    RuleScore,
+    alert_key,
+    format_scores,
+    score,
+)
 
 
 def key(rule: str, school: str = "500102001", subject: str = "V1", kind: str = "vendor") -> tuple[str, str, str, str]:

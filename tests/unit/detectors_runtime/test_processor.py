@@ -9,7 +9,12 @@ from services.detectors.core.config import build_rule_set
 from services.detectors.core.rule import SingleEventRule, StatefulRule, global_key
 from services.detectors.core.state import InMemoryStateStore
 from services.detectors.errors import RuleEvaluationError
-from services.detectors.runtime.processor import AllRulesDetector, Forward, GlobalDetector, SchoolDetector
+from services.detectors.runtime.processor import (
+    AllRulesDetector,
+    Forward,
+    GlobalDetector,
+    SchoolDetector,
+)
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.runner import Outputs, bundles
 from tests.unit.detectors_runtime.fixture_rules import (

@@ -8,11 +8,17 @@ from datetime import UTC, datetime
 
 import orjson
 
+from services.detectors.runtime.messages import Forward, read_forwarded
 from services.detectors.runtime.partitioning import partition_for
 from services.detectors.runtime.processor import BatchResult, RaisedAlert
-from services.detectors.runtime.messages import Forward, read_forwarded
 from services.detectors.runtime.records import Record
-from services.detectors.runtime.runner import MAX_BUNDLE_BYTES, Outputs, bundles, changelog_records, publication
+from services.detectors.runtime.runner import (
+    MAX_BUNDLE_BYTES,
+    Outputs,
+    bundles,
+    changelog_records,
+    publication,
+)
 from tests.unit.detectors_runtime.fixture_rules import district_level_alert, registration
 
 OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)

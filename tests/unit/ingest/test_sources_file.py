@@ -65,8 +65,10 @@ def test_toml(tmp_path: Path) -> None:
         ("sources: []", {}, "non-empty 'sources' list"),
         ("sources: [{id: a, keys: [], event_types: ['*'], school_ids: ['*']}]", {}, "needs 1 or 2"),
         (
-            "sources: [{id: a, keys: [{id: k, secret: s}, {id: k2, secret: s},"
-            " {id: k3, secret: s}], event_types: ['*'], school_ids: ['*']}]",
+            (
+                "sources: [{id: a, keys: [{id: k, secret: s}, {id: k2, secret: s},"
+                " {id: k3, secret: s}], event_types: ['*'], school_ids: ['*']}]"
+            ),
             {},
             "has 3 keys",
         ),
@@ -76,8 +78,10 @@ def test_toml(tmp_path: Path) -> None:
             "no event types",
         ),
         (
-            "sources: [{id: a, keys: [{id: k, secret_env: QINGLIAN_KEY}],"
-            " event_types: ['*'], school_ids: ['*']}]",
+            (
+                "sources: [{id: a, keys: [{id: k, secret_env: QINGLIAN_KEY}],"
+                " event_types: ['*'], school_ids: ['*']}]"
+            ),
             {},
             "must not start with QINGLIAN_",
         ),
@@ -87,8 +91,10 @@ def test_toml(tmp_path: Path) -> None:
             "needs 'secret_env' or 'secret'",
         ),
         (
-            "sources: [{id: a, keys: [{id: k, secret: s}], event_types: ['*'], school_ids: ['*']},"
-            " {id: a, keys: [{id: k, secret: s}], event_types: ['*'], school_ids: ['*']}]",
+            (
+                "sources: [{id: a, keys: [{id: k, secret: s}], event_types: ['*'], school_ids: ['*']},"
+                " {id: a, keys: [{id: k, secret: s}], event_types: ['*'], school_ids: ['*']}]"
+            ),
             {},
             "defined twice",
         ),

@@ -17,6 +17,6 @@ def test_configuration_table_matches_the_settings() -> None:
 
 def test_exactly_two_set_up_commands() -> None:
     section = README.split("## Set up", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
     commands = [line for block in blocks for line in block.splitlines() if line.strip()]
     assert [command.split("#")[0].strip() for command in commands] == ["./run demo", "./run test"]

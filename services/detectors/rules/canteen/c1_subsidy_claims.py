@@ -55,7 +55,7 @@ RECORD_PAGES = 16
 
 @dataclass(frozen=True)
 class Parameters:
-    standard_yuan_per_day: Decimal = Decimal("5")
+    standard_yuan_per_day: Decimal = Decimal(5)
     underspend_tolerance: Decimal = Decimal("0.10")
     subsidy_funds: tuple[str, ...] = ("nutrition_subsidy_central", "nutrition_subsidy_local")
 

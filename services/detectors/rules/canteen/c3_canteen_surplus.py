@@ -51,7 +51,7 @@ RECORD_ID = {MEAL_FEE: "payment_id", CLAIM: "claim_id", SPENDING: "spending_id"}
 @dataclass(frozen=True)
 class Parameters:
     maximum_surplus_ratio: Decimal = Decimal("0.05")
-    minimum_income_yuan: Decimal = Decimal("10000")
+    minimum_income_yuan: Decimal = Decimal(10000)
     canteen_funds: tuple[str, ...] = (
         "meal_fee",
         "canteen_income",

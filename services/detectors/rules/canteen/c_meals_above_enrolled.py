@@ -43,7 +43,7 @@ ROSTER = "cn.edu.qinglian.enrollment.roster_snapshot.v1"
 
 @dataclass(frozen=True)
 class Parameters:
-    tolerance: Decimal = Decimal("0")
+    tolerance: Decimal = Decimal(0)
 
 
 def state_keys(event: Event, params: Parameters) -> list[str]:

@@ -35,7 +35,7 @@ PAYROLL = "cn.edu.qinglian.finance.payroll_allowance.v1"
 
 @dataclass(frozen=True)
 class Parameters:
-    minimum_monthly_yuan: Decimal = Decimal("500")
+    minimum_monthly_yuan: Decimal = Decimal(500)
 
 
 def evaluate(event: Event, params: Parameters) -> Iterator[Finding]:

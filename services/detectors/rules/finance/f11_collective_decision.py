@@ -46,7 +46,7 @@ MEETING = "cn.edu.qinglian.finance.collective_decision.v1"
 
 @dataclass(frozen=True)
 class Parameters:
-    large_amount_yuan: Decimal = Decimal("100000")
+    large_amount_yuan: Decimal = Decimal(100000)
     decision_categories: tuple[str, ...] = ("large_fund_use", "major_project", "major_decision")
     retention_days: int = 400
 

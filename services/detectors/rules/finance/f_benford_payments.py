@@ -52,7 +52,7 @@ class Parameters:
     window_months: int = 3
     minimum_records: int = 300
     maximum_mad: Decimal = Decimal("0.015")
-    minimum_amount_yuan: Decimal = Decimal("10")
+    minimum_amount_yuan: Decimal = Decimal(10)
 
 
 def first_digit(amount_fen: int) -> int:

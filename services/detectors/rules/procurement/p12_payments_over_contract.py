@@ -133,7 +133,7 @@ def _first_overpayment(
             if paid > ceiling:
                 return Crossing(
                     entry.time,
-                    tuple([terms_event_id, *payments, *amendments]),
+                    (terms_event_id, *payments, *amendments),
                     yuan(paid),
                     yuan(ceiling),
                     {

@@ -47,8 +47,8 @@ from services.detectors.core.rule import (
 
 @dataclass(frozen=True)
 class Parameters:
-    open_tender_threshold_yuan: Decimal = Decimal("2000000")
-    works_open_tender_threshold_yuan: Decimal = Decimal("4000000")
+    open_tender_threshold_yuan: Decimal = Decimal(2000000)
+    works_open_tender_threshold_yuan: Decimal = Decimal(4000000)
     open_methods: tuple[str, ...] = ("公开招标",)
     minimum_purchases: int = 2
 
