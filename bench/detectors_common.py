@@ -26,8 +26,8 @@ from qinglian.metrics import new_registry
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, raw_topic
-from services.detectors.runtime.app import RuntimeOptions, backlog_buffers
-from services.detectors.runtime.evaluate import delete_topics, simulate_district
+from services.detectors.runtime.app import RuntimeOptions, backlog_buffers, state_directory
+from services.detectors.runtime.evaluate import simulate_district
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_OPTIONS = RuntimeOptions(session_timeout=10.0, rebalance_timeout=10.0, heartbeat_interval=1.0, commit_interval=0.5)
@@ -127,8 +127,7 @@ def stop(process: subprocess.Popen) -> None:
 def passthrough_app(settings: Settings, app_id: str, web_port: int) -> faust.App:
     """The same faust settings and batching as the detector worker, but the agent only decodes."""
     options = BENCH_OPTIONS
-    datadir = settings.state_path / "bench" / f"{app_id}-{web_port}"
-    datadir.parent.mkdir(parents=True, exist_ok=True)
+    datadir = state_directory(settings, app_id, web_port)
     app = faust.App(
         app_id,
         broker=[f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",")],
@@ -155,7 +154,3 @@ def passthrough_app(settings: Settings, app_id: str, web_port: int) -> faust.App
                 orjson.loads(event.message.value)
 
     return app
-
-
-def cleanup(settings: Settings) -> None:
-    delete_topics(settings)

@@ -22,7 +22,6 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from bench.detectors_common import (
-    cleanup,
     isolated_settings,
     simulator_mix,
     start_process,
@@ -35,6 +34,7 @@ from contracts.pii import pseudonymize
 from qinglian import broker
 from qinglian.settings import Settings
 from qinglian.topics import alerts_topic, raw_topic
+from services.detectors.runtime.evaluate import delete_prefix
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "contracts" / "examples" / "cn.edu.qinglian.canteen.inbound_inspection.v1.json"
 PROBE_EVERY = 100
@@ -130,7 +130,7 @@ def main() -> None:
     finally:
         reader.close()
         stop(worker)
-        cleanup(settings)
+        delete_prefix(settings)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from kafka import TopicPartition
 from bench.detectors_common import (
     BENCH_OPTIONS,
     Progress,
-    cleanup,
     follow_group,
     isolated_settings,
     passthrough_app,
@@ -49,6 +48,7 @@ from qinglian.settings import Settings, load_settings
 from qinglian.stack.processes import free_port
 from services.detectors.core.config import load_rule_set
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from services.detectors.runtime.evaluate import delete_prefix
 from services.detectors.runtime.replay import replay
 from services.detectors.runtime.worker import run_worker
 
@@ -129,7 +129,7 @@ def measure(schools: int, days: int, logs: Path) -> None:
         print(f"         worker {during_worker.line()}")
         print(f"         raw and replay {during_replay.line()}")
     finally:
-        cleanup(settings)
+        delete_prefix(settings)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 from tqdm import tqdm
 
-from bench.detectors_common import cleanup, isolated_settings
+from bench.detectors_common import isolated_settings
 from bench.running import run_benchmark
 from contracts.pii import pseudonymize
 from qinglian import broker
@@ -39,6 +39,7 @@ from services.detectors.audit_replay.kafka_reading import KafkaSources
 from services.detectors.audit_replay.run import plan_request, run_replay
 from services.detectors.audit_replay.timerange import AuditRange
 from services.detectors.core.eventtime import parse_time
+from services.detectors.runtime.evaluate import delete_prefix
 from services.detectors.runtime.records import decode_event
 
 
@@ -131,7 +132,7 @@ def main() -> None:
         )
         print(f"ratio replay / raw consume-and-decode: {stats.events_per_second / raw_rate:.3f}")
     finally:
-        cleanup(settings)
+        delete_prefix(settings)
 
 
 if __name__ == "__main__":

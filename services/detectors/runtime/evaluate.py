@@ -43,7 +43,11 @@ from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, alerts_topic, raw_topic
 from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError
-from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from services.detectors.runtime.app import (
+    delete_state_directories,
+    detectors_app_id,
+    repartition_topic,
+)
 from services.detectors.runtime.evaluation import AlertKey, alert_key
 from services.detectors.runtime.messages import to_json
 from services.detectors.runtime.records import Record
@@ -121,7 +125,7 @@ def live_alerts(
         with _Worker(isolated, worker_arguments) as worker:
             return _collect_alerts(isolated, worker, settle_seconds, timeout_seconds)
     finally:
-        delete_topics(isolated)
+        delete_prefix(isolated)
 
 
 def publish(settings: Settings, events: Iterable[Mapping[str, Any]]) -> int:
@@ -139,8 +143,10 @@ def publish(settings: Settings, events: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def delete_topics(settings: Settings) -> None:
-    """Every topic under the settings' prefix (raw, alerts, dead letters, the workers' internal topics)."""
+def delete_prefix(settings: Settings) -> None:
+    """Every topic under the settings' prefix (raw, alerts, dead letters, the workers' internal
+    topics) and the local state of the workers that ran under it; call once they have stopped."""
+    delete_state_directories(settings)
     admin = broker.admin_client(settings)
     try:
         owned = [name for name in admin.list_topics() if name.startswith(f"{settings.topic_prefix}.")]

@@ -21,7 +21,7 @@ from qinglian import broker
 from qinglian.settings import Settings
 from qinglian.topics import alerts_topic
 from services.detectors.core.config import DEFAULT_RULES_FILE
-from services.detectors.runtime.evaluate import delete_topics
+from services.detectors.runtime.evaluate import delete_prefix
 from tests.integration.audit_replay.live import (
     processed_by_live_worker,
     published_alert_events,
@@ -80,7 +80,7 @@ def tampered(kafka_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
         producer.close()
         yield settings
     finally:
-        delete_topics(settings)
+        delete_prefix(settings)
 
 
 def test_the_report_shows_the_differences_and_the_what_if_offline(

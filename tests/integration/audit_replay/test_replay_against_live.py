@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from qinglian.settings import Settings
 from services.detectors.core.config import DEFAULT_RULES_FILE
-from services.detectors.runtime.evaluate import delete_topics
+from services.detectors.runtime.evaluate import delete_prefix
 from tests.integration.audit_replay.live import (
     broker_snapshot,
     processed_by_live_worker,
@@ -49,7 +49,7 @@ def live(kafka_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
         )
         yield settings
     finally:
-        delete_topics(settings)
+        delete_prefix(settings)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from qinglian import broker
 from qinglian.settings import Settings
-from services.detectors.runtime.evaluate import delete_topics, replay_events
+from services.detectors.runtime.evaluate import delete_prefix, replay_events
 from services.detectors.runtime.replay import ReplayRangeError, replay
 from tests.integration.detectors.support import isolated
 from tests.unit.detectors_runtime.fixture_rules import fixture_rule_set, standard_mix
@@ -25,7 +25,7 @@ def scoped(kafka_settings: Settings) -> Iterator[Settings]:
     settings = isolated(kafka_settings)
     broker.ensure_topics(settings)
     yield settings
-    delete_topics(settings)
+    delete_prefix(settings)
 
 
 def publish_at(settings: Settings, events: list[dict], moment: datetime) -> None:

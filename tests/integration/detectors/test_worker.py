@@ -21,7 +21,7 @@ from qinglian.metrics import new_registry
 from qinglian.settings import Settings
 from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
 from services.detectors.runtime.app import detectors_app_id, repartition_topic
-from services.detectors.runtime.evaluate import delete_topics, publish
+from services.detectors.runtime.evaluate import delete_prefix, publish
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
 from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
@@ -39,7 +39,7 @@ def scoped(kafka_settings: Settings) -> Iterator[Settings]:
     settings = isolated(kafka_settings)
     broker.ensure_topics(settings)
     yield settings
-    delete_topics(settings)
+    delete_prefix(settings)
 
 
 @pytest.fixture
