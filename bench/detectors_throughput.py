@@ -47,7 +47,7 @@ from qinglian import broker
 from qinglian.settings import Settings, load_settings
 from qinglian.stack.processes import free_port
 from services.detectors.core.config import load_rule_set
-from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from services.detectors.runtime.app import detectors_app_id, watched_topics
 from services.detectors.runtime.evaluate import delete_prefix
 from services.detectors.runtime.replay import replay
 from services.detectors.runtime.worker import run_worker
@@ -109,7 +109,7 @@ def measure(schools: int, days: int, logs: Path) -> None:
 
         with StealSampler() as during_worker:
             worker = start_process(settings, [*here, "worker"], logs / "worker.log")
-            watched = [*raw_topics(settings), repartition_topic(settings)]
+            watched = watched_topics(settings)
             detectors = follow_group(settings, detectors_app_id(settings), watched, total, timeout=max(900.0, total / 500))
             rss = peak_rss_mb(worker.pid)
             stop(worker)

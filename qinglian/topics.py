@@ -24,6 +24,18 @@ def raw_topic(settings: Settings, domain: str) -> str:
     return settings.topic(f"raw.{domain}")
 
 
+def clock_topic(settings: Settings) -> str:
+    """Declarations that event time has reached a moment (``qinglian detectors clock``): the
+    detectors close the windows and deadlines up to it although no event says so (a term break,
+    the end of a bounded input). Read with the raw topics, in their partitions, and kept as long."""
+    return settings.topic("clock")
+
+
+def detector_inputs(settings: Settings) -> list[str]:
+    """What the detectors read, co-partitioned and merged by time: the raw topics, then the clock topic."""
+    return [*(raw_topic(settings, domain) for domain in DOMAINS), clock_topic(settings)]
+
+
 def deadletter_topic(settings: Settings) -> str:
     return settings.topic("deadletter")
 
@@ -54,6 +66,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
     return [
         *raw,
+        spec(clock_topic(settings), "declarations that event time has reached a moment (`qinglian detectors clock`)", settings.raw_retention_ms),
         spec(deadletter_topic(settings), "rejected events with the reason, for `qinglian dlq`", settings.deadletter_retention_ms),
         spec(alerts_topic(settings), "alerts raised by the detectors", settings.alerts_retention_ms),
     ]

@@ -110,6 +110,11 @@ class Engine:
             names.sort()
 
     @property
+    def event_time(self) -> datetime | None:
+        """The latest event time reached: the watermark before the allowed lateness."""
+        return self._latest_event_time
+
+    @property
     def watermark(self) -> datetime | None:
         if self._latest_event_time is None:
             return None

@@ -130,6 +130,35 @@ def detectors_worker(
     )
 
 
+@detectors_app.command("clock")
+def detectors_clock(
+    ctx: typer.Context,
+    through: Annotated[
+        str,
+        typer.Option(
+            "--through",
+            help="事件时间已到此刻 / Every source has sent its events up to this time (ISO-8601; "
+            "without an offset, China Standard Time). Not later than now.",
+        ),
+    ],
+) -> None:
+    """声明事件时间 / Declare that event time has reached a moment: windows and deadlines up to it close
+    (after the allowed lateness) although no later event has arrived, e.g. over a term break."""
+    from datetime import UTC
+
+    from services.detectors.errors import DetectorError
+    from services.detectors.runtime.clock import declare_clock
+
+    moment = _moment(through, "--through")
+    assert moment is not None
+    if moment > datetime.now(UTC):
+        raise DetectorError(
+            f"--through {through!r}: 晚于当前时间 / is later than now: no source can have sent events from the future"
+        )
+    partitions = declare_clock(ctx.obj.settings, moment)
+    typer.echo(f"已声明事件时间 / event time declared through {moment.isoformat()} ({partitions} partitions)")
+
+
 @detectors_app.command("replay")
 def detectors_replay(
     ctx: typer.Context,

@@ -2,7 +2,8 @@
 
 Topology (every topic has ``settings.topic_partitions`` partitions)::
 
-    raw.{canteen,procurement,enrollment,finance} ──► school agent ──► alerts
+    raw.{canteen,procurement,enrollment,finance}
+    and clock ─────────────────────────────────────► school agent ──► alerts
         (keyed by school id, co-partitioned)          │  table school-state (changelog)
                                                       ├──► deadletter
                                                       ▼
@@ -29,7 +30,7 @@ from pathlib import Path
 import faust
 
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, TopicSpec, alerts_topic, deadletter_topic, raw_topic
+from qinglian.topics import TopicSpec, alerts_topic, clock_topic, deadletter_topic, detector_inputs
 from services.detectors.core.config import RuleSet
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.processor import GlobalDetector, SchoolDetector
@@ -71,6 +72,11 @@ read the raw topics (kept indefinitely) from the beginning and rebuild their sta
 alerts they raise again have the ids they had, so alerting records them once. A rule whose
 version moved with the format (E2 1.1.0 with format 4) raises its alerts under new ids;
 alerting files them with the existing case of the same school, rule and subject."""
+
+
+def watched_topics(settings: Settings) -> list[str]:
+    """Every topic a detector worker reads: its consumer lag on them is zero once it caught up."""
+    return [*detector_inputs(settings), repartition_topic(settings)]
 
 
 def detectors_app_id(settings: Settings) -> str:
@@ -152,7 +158,7 @@ def create_app(
         web_port=options.web_port,
         web_bind=settings.bind_host,
     )
-    raw = app.topic(*(raw_topic(settings, domain) for domain in DOMAINS), key_serializer="raw", value_serializer="raw")
+    raw = app.topic(*detector_inputs(settings), key_serializer="raw", value_serializer="raw")
     repartition = repartition_topic_spec(settings)
     repartitioned = app.topic(
         repartition.name,
@@ -177,12 +183,12 @@ def create_app(
     global_table = app.Table("global-state", partitions=partitions, schema=state_schema, extra_topic_configs=large_records)
 
     school = BatchRunner(
-        app, school_table, [raw_topic(settings, domain) for domain in DOMAINS], outputs, metrics,
-        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error),
+        app, school_table, detector_inputs(settings), outputs, metrics,
+        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error, clock_topic=clock_topic(settings)),
     )
     global_ = BatchRunner(
         app, global_table, [repartition_topic(settings)], outputs, metrics,
-        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error),
+        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error, partitions=partitions),
     )
 
     @app.agent(raw, name="detect-school-rules")

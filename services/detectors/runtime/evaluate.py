@@ -13,8 +13,10 @@ Two modes:
 - live: the events are published to the raw topics of a fresh topic prefix, a
   real worker (``qinglian detectors worker``) processes them, and the alerts are
   read back from the alerts topic once the worker's consumer lag is zero and no
-  alert arrived for a while. Timers whose window has not closed in event time
-  have not fired yet in a live stream; replay flushes them.
+  alert arrived for a while. After the events, a clock declaration (``clock``)
+  says the input is complete: event time reaches ``END_OF_INPUT`` past the
+  latest event, so the windows still open at the end of the input close, as
+  replay's final flush closes them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -40,20 +42,26 @@ from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
 from qinglian.stack.processes import free_port
-from qinglian.topics import DOMAINS, alerts_topic, raw_topic
+from qinglian.topics import alerts_topic, raw_topic
 from services.detectors.core.config import RuleSet
+from services.detectors.core.eventtime import event_time
 from services.detectors.errors import DetectorError
 from services.detectors.runtime.app import (
     delete_state_directories,
     detectors_app_id,
-    repartition_topic,
+    watched_topics,
 )
+from services.detectors.runtime.clock import declare_clock
 from services.detectors.runtime.evaluation import AlertKey, alert_key
 from services.detectors.runtime.messages import to_json
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.replay import ReplayResult, replay_records
 
 GROUND_TRUTH_FILE = "ground_truth.jsonl"
+END_OF_INPUT = timedelta(days=400)
+"""How far past the latest event the live evaluation declares event time: beyond every window
+and deadline a rule keeps (a term, a fiscal year, 30-day deadlines). On the default scenario the
+alerts equal replay's, which fires every pending timer at the end."""
 PERSON_SUBJECTS = {"student": "student_id", "staff": "staff_id"}
 
 
@@ -122,6 +130,8 @@ def live_alerts(
     broker.ensure_topics(isolated)
     try:
         publish(isolated, events)
+        if events:
+            declare_clock(isolated, max(event_time(event) for event in events) + END_OF_INPUT)
         with _Worker(isolated, worker_arguments) as worker:
             return _collect_alerts(isolated, worker, settle_seconds, timeout_seconds)
     finally:
@@ -210,7 +220,7 @@ class _Worker:
 def _collect_alerts(
     settings: Settings, worker: _Worker, settle_seconds: float, timeout_seconds: float
 ) -> list[dict[str, Any]]:
-    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    watched = watched_topics(settings)
     lag = LagExporter(settings, detectors_app_id(settings), watched, new_registry())
     reader = broker.consumer(settings, group_id=None)
     topic = alerts_topic(settings)

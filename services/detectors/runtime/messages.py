@@ -13,10 +13,16 @@
   (a bundle holds only keys of one partition), without a record key. One record per
   partition and batch instead of one per event: a forwarded event costs the global agent
   its rule's work, not a trip through faust's consumer and stream machinery.
+  A clock declaration travels among them as ``{"tick": "<time>", "origin": <clock partition>,
+  "timestamp"}``, in every partition, once its school worker's event time has reached it (so
+  after the forwards of every event before it).
+- Clock declarations (``qinglian detectors clock``): ``{"through": "<time>"}``, one record
+  in every partition of the clock topic, without a record key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +34,7 @@ import orjson
 from contracts.envelope import new_alert_event
 from contracts.errors import ContractViolation
 from services.detectors.core.alerts import Alert
+from services.detectors.core.eventtime import format_time, parse_time
 from services.detectors.core.model import Event
 from services.detectors.runtime.records import Record, UnusableRecord, checked_event
 
@@ -105,8 +112,41 @@ class Forward:
     """Kafka timestamp (seconds) of the raw record the event came in."""
 
 
-def forwarded_item(forward: Forward) -> bytes:
-    """One forward, serialized on its own so the runner can size bundles before joining them."""
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A declaration that event time has reached ``through``: the watermark may move there
+    although no event says so."""
+
+    through: datetime
+    origin: int
+    """The partition of the clock topic it was declared in: the global rules' time moves once
+    every partition's school worker has passed it on."""
+    timestamp: float | None
+    """Kafka timestamp (seconds) of the clock record it came in."""
+
+
+def clock_record(through: datetime) -> bytes:
+    """A clock topic record's value."""
+    if through.tzinfo is None:
+        raise ValueError(f"time {through.isoformat()} has no UTC offset")
+    return to_json({"through": format_time(through)})
+
+
+def read_clock(record: Record) -> Tick:
+    """The declaration of a clock topic record; raises UnusableRecord if it is not one."""
+    try:
+        message = orjson.loads(record.value or b"")
+    except orjson.JSONDecodeError as exc:
+        raise UnusableRecord("", "json", f"不是 JSON / not valid JSON: {exc}") from exc
+    if not isinstance(message, dict):
+        raise UnusableRecord("through", "required", "时钟记录应为 JSON 对象 / a clock record must be a JSON object")
+    return Tick(_through(message.get("through"), "through"), record.partition, record.timestamp)
+
+
+def forwarded_item(forward: Forward | Tick) -> bytes:
+    """One forward or tick, serialized on its own so the runner can size bundles before joining them."""
+    if isinstance(forward, Tick):
+        return to_json({"tick": format_time(forward.through), "origin": forward.origin, "timestamp": forward.timestamp})
     return to_json(
         {"rule_id": forward.rule_id, "state_key": forward.state_key, "event": forward.event, "timestamp": forward.timestamp}
     )
@@ -117,7 +157,7 @@ def forward_bundle(items: Sequence[bytes]) -> bytes:
     return b'{"forwards":[' + b",".join(items) + b"]}"
 
 
-def read_forwarded(record: Record) -> list[Forward]:
+def read_forwarded(record: Record) -> list[Forward | Tick]:
     """The forwards of a repartitioned record; raises UnusableRecord if the record is not a bundle
     of well-formed forwards (the runtime writes them: a malformed one is a corrupt record)."""
     try:
@@ -129,16 +169,28 @@ def read_forwarded(record: Record) -> list[Forward]:
     return [_forward(index, item) for index, item in enumerate(message["forwards"])]
 
 
-def _forward(index: int, item: object) -> Forward:
+def _forward(index: int, item: object) -> Forward | Tick:
     if not isinstance(item, dict):
         raise UnusableRecord(f"forwards[{index}]", "type", "应为 JSON 对象 / a forward must be a JSON object")
-    for name in ("rule_id", "state_key"):
-        if not isinstance(item.get(name), str):
-            raise UnusableRecord(f"forwards[{index}].{name}", "required", f"缺少字段 / forward without '{name}'")
     timestamp = item.get("timestamp")
     if timestamp is not None and not isinstance(timestamp, int | float):
         raise UnusableRecord(f"forwards[{index}].timestamp", "type", "应为数字 / a forward's timestamp must be a number")
+    if "tick" in item:
+        origin = item.get("origin")
+        if not isinstance(origin, int) or isinstance(origin, bool) or origin < 0:
+            raise UnusableRecord(f"forwards[{index}].origin", "type", "应为分区号 / a tick's origin must be a partition number")
+        return Tick(_through(item["tick"], f"forwards[{index}].tick"), origin, timestamp)
+    for name in ("rule_id", "state_key"):
+        if not isinstance(item.get(name), str):
+            raise UnusableRecord(f"forwards[{index}].{name}", "required", f"缺少字段 / forward without '{name}'")
     return Forward(item["state_key"], item["rule_id"], checked_event(item.get("event")), timestamp)
+
+
+def _through(value: object, path: str) -> datetime:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return parse_time(value)
+    raise UnusableRecord(path, "format", f"应为带时区的 ISO-8601 时间 / expected an ISO-8601 time with offset, got {value!r}")
 
 
 def to_json(document: Any) -> bytes:

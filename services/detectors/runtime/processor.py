@@ -4,7 +4,9 @@ The school detector runs the school-scoped rules on raw events and names, for
 each event, the global rules' state keys it must be repartitioned by. The global
 detector runs each global rule on the events repartitioned to it (a record holds
 a bundle of them), with one engine per rule so that a rule only ever sees its own
-keys.
+keys. A clock declaration (a record of the clock topic, read with the raw topics)
+moves the school engine's event time as an event at that time would, and travels on
+to every partition of the global rules, whose engines all move with it.
 
 A record the detectors cannot use is returned as rejected (for the dead-letter
 topic), never raised, and so is a forward of a bundle that names a rule not
@@ -30,7 +32,7 @@ from services.detectors.core.rule import StatefulRule
 from services.detectors.core.state import InMemoryStateStore, StateStore
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.clocks import SourceClocks, SourceWatermarkEngine
-from services.detectors.runtime.messages import Forward, read_forwarded
+from services.detectors.runtime.messages import Forward, Tick, read_clock, read_forwarded
 from services.detectors.runtime.records import Record, UnusableRecord, decode_event
 
 RuleErrorHandler = Callable[[RuleEvaluationError], None]
@@ -55,8 +57,9 @@ class Rejected:
 class BatchResult:
     alerts: list[RaisedAlert] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
-    forwards: list[Forward] = field(default_factory=list)
+    forwards: list[Forward | Tick] = field(default_factory=list)
     processed_types: list[str] = field(default_factory=list)
+    """The type of each event processed (clock declarations are not events)."""
 
 
 def is_global(config: RuleConfig) -> bool:
@@ -70,17 +73,21 @@ def single_rule_set(rule_set: RuleSet, config: RuleConfig) -> RuleSet:
 
 @dataclass(frozen=True, slots=True)
 class Stepped:
-    """What one event did: the event, its alerts, its forwards, the Kafka timestamp it came with."""
+    """What one event or tick did: the event (None: a tick), its alerts, its forwards, the Kafka
+    timestamp it came with."""
 
-    event: Event
+    event: Event | None
     alerts: list[Alert]
-    forwards: list[Forward]
+    forwards: list[Forward | Tick]
     timestamp: float | None
 
 
 class _Detector:
     """The per-record loop shared by every detector: ``_units`` splits a record into the
-    detector's units of work (indexed when a record holds several), ``_step`` runs one."""
+    detector's units of work (indexed when a record holds several), ``_step`` runs one.
+    A record of ``clock_topic`` is a ``Tick``; any other one an event."""
+
+    clock_topic: str | None = None
 
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         result = BatchResult()
@@ -101,11 +108,14 @@ class _Detector:
                     continue
                 result.alerts.extend(RaisedAlert(alert, stepped.timestamp) for alert in stepped.alerts)
                 result.forwards.extend(stepped.forwards)
-                result.processed_types.append(stepped.event["type"])
+                if stepped.event is not None:
+                    result.processed_types.append(stepped.event["type"])
         return result
 
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         """The record's units of work, each with its index in the record (None: the record itself)."""
+        if record.topic == self.clock_topic:
+            return [(None, read_clock(record))]
         return [(None, decode_event(record))]
 
     def _step(self, record: Record, unit: Any, detected_at: datetime) -> Stepped:
@@ -119,23 +129,49 @@ class SchoolDetector(_Detector):
         store: StateStore,
         *,
         on_rule_error: RuleErrorHandler,
+        clock_topic: str | None = None,
     ) -> None:
         self._rule_set = rule_set
+        self.clock_topic = clock_topic
         self.clocks = SourceClocks()
+        self._declared: dict[int, Tick] = {}
+        """Declarations read and not yet passed on, by clock partition: the latest of each."""
         self._store = store
         self._on_rule_error = on_rule_error
         self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
         self._engine = self._new_engine(None)
 
     def restart(self) -> None:
-        """Rebuild the timers from the store: call after this worker's partitions changed."""
+        """Rebuild the timers from the store: call after this worker's partitions changed.
+        Declarations not passed on yet are dropped: a partition that moved may still have events
+        before them, now another worker's to forward (a later declaration closes the windows)."""
         self._engine = self._new_engine(self._engine.watermark)
+        self._declared.clear()
 
-    def _step(self, record: Record, event: Event, detected_at: datetime) -> Stepped:
+    def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         self.clocks.at((record.topic, record.partition), record.offset)
+        if isinstance(event, Tick):
+            held = self._declared.get(event.origin)
+            if held is None or event.through > held.through:
+                self._declared[event.origin] = event
+            alerts = self._engine.advance_watermark(event.through, detected_at=detected_at)
+            return Stepped(None, alerts, self._reached_declarations(), event.timestamp)
         alerts = self._engine.process(event, detected_at=detected_at)
-        forwards = [Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)]
-        return Stepped(event, alerts, forwards, record.timestamp)
+        forwards: list[Forward | Tick] = [
+            Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)
+        ]
+        return Stepped(event, alerts, forwards + self._reached_declarations(), record.timestamp)
+
+    def _reached_declarations(self) -> list[Forward | Tick]:
+        """The declarations this worker's event time has now reached, to pass on to the global rules:
+        only then have the events before them in every partition it reads been forwarded."""
+        reached = self._engine.event_time
+        if not self._declared or reached is None:
+            return []
+        passed = [tick for tick in self._declared.values() if tick.through <= reached]
+        for tick in passed:
+            del self._declared[tick.origin]
+        return passed
 
     def _new_engine(self, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
@@ -155,8 +191,14 @@ class GlobalDetector(_Detector):
         store: StateStore,
         *,
         on_rule_error: RuleErrorHandler,
+        partitions: int = 1,
     ) -> None:
+        """``partitions``: of the clock topic; a declaration moves the global rules' time once
+        the school workers of all of them have passed it on."""
         self.clocks = SourceClocks()
+        self._partitions = partitions
+        self._declared: dict[int, datetime] = {}
+        """The latest declaration passed on from each clock partition."""
         self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
         self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
         self._store = store
@@ -172,7 +214,9 @@ class GlobalDetector(_Detector):
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         return list(enumerate(read_forwarded(record)))
 
-    def _step(self, record: Record, forward: Forward, detected_at: datetime) -> Stepped:
+    def _step(self, record: Record, forward: Forward | Tick, detected_at: datetime) -> Stepped:
+        if isinstance(forward, Tick):
+            return Stepped(None, self._tick(record, forward, detected_at), [], forward.timestamp)
         engine = self._engines.get(forward.rule_id)
         if engine is None:
             raise UnusableRecord(
@@ -184,6 +228,19 @@ class GlobalDetector(_Detector):
         with self._rules[forward.rule_id].only(forward.state_key):
             alerts = engine.process(forward.event, detected_at=detected_at)
         return Stepped(forward.event, alerts, [], forward.timestamp)
+
+    def _tick(self, record: Record, tick: Tick, detected_at: datetime) -> list[Alert]:
+        """Every engine's time moves to the earliest declaration of all clock partitions, once
+        each has one (the same tick reaches every repartitioned partition, so each global worker
+        hears from all of them)."""
+        self.clocks.at((record.topic, record.partition), record.offset)
+        held = self._declared.get(tick.origin)
+        if held is None or tick.through > held:
+            self._declared[tick.origin] = tick.through
+        if len(self._declared) < self._partitions:
+            return []
+        through = min(self._declared.values())
+        return [alert for engine in self._engines.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
@@ -216,10 +273,13 @@ class _OneKeyAtATime:
 class AllRulesDetector(_Detector):
     """Every rule in one engine over an in-memory store: replay and evaluation, no partitions."""
 
-    def __init__(self, rule_set: RuleSet, *, on_rule_error: RuleErrorHandler) -> None:
+    def __init__(self, rule_set: RuleSet, *, on_rule_error: RuleErrorHandler, clock_topic: str | None = None) -> None:
         self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error)
+        self.clock_topic = clock_topic
 
-    def _step(self, record: Record, event: Event, detected_at: datetime) -> Stepped:
+    def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
+        if isinstance(event, Tick):
+            return Stepped(None, self.engine.advance_watermark(event.through, detected_at=detected_at), [], record.timestamp)
         return Stepped(event, self.engine.process(event, detected_at=detected_at), [], record.timestamp)
 
     def flush(self, *, detected_at: datetime) -> list[Alert]:

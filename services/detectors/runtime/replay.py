@@ -22,7 +22,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from qinglian import broker
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, raw_topic
+from qinglian.topics import clock_topic, detector_inputs
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleSet
 from services.detectors.errors import DetectorError, RuleEvaluationError
@@ -49,15 +49,18 @@ class ReplayRangeError(DetectorError):
 
 
 def replay(settings: Settings, rule_set: RuleSet, *, start: datetime | None, end: datetime | None, detected_at: datetime) -> ReplayResult:
-    """Replay the four raw topics between ``start`` and ``end`` (Kafka time)."""
-    topics = [raw_topic(settings, domain) for domain in DOMAINS]
-    return replay_records(rule_set, read_range(settings, topics, start=start, end=end), detected_at=detected_at)
+    """Replay the four raw topics and the clock topic between ``start`` and ``end`` (Kafka time)."""
+    records = read_range(settings, detector_inputs(settings), start=start, end=end)
+    return replay_records(rule_set, records, detected_at=detected_at, clock_topic=clock_topic(settings))
 
 
-def replay_records(rule_set: RuleSet, records: Iterable[Record], *, detected_at: datetime) -> ReplayResult:
+def replay_records(
+    rule_set: RuleSet, records: Iterable[Record], *, detected_at: datetime, clock_topic: str | None = None
+) -> ReplayResult:
+    """``clock_topic``: the records of this topic are clock declarations, as in a live worker."""
     result = ReplayResult()
     collect_long_lived_state_less_often()
-    detector = AllRulesDetector(rule_set, on_rule_error=result.rule_errors.append)
+    detector = AllRulesDetector(rule_set, on_rule_error=result.rule_errors.append, clock_topic=clock_topic)
     for batch in _batches(records, BATCH):
         processed = detector.process(batch, detected_at=detected_at)
         result.alerts.extend(raised.alert for raised in processed.alerts)

@@ -30,6 +30,7 @@ from contracts.registry import validate
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.messages import (
     Forward,
+    Tick,
     alert_event,
     alert_key,
     deadletter_record,
@@ -97,12 +98,17 @@ def publication(result: BatchResult, outputs: Outputs, *, at: datetime) -> Publi
     return Publication(records, invalid, rejected_types)
 
 
-def bundles(forwards: Sequence[Forward], outputs: Outputs) -> list[Outgoing]:
+def bundles(forwards: Sequence[Forward | Tick], outputs: Outputs) -> list[Outgoing]:
     """The batch's forwards as repartitioned records: per partition, in batch order, as few
-    records as ``MAX_BUNDLE_BYTES`` allows; a record's timestamp is its earliest forward's."""
-    by_partition: dict[int, list[Forward]] = {}
+    records as ``MAX_BUNDLE_BYTES`` allows; a record's timestamp is its earliest forward's.
+    A tick goes to every partition, after the forwards that came before it."""
+    by_partition: dict[int, list[Forward | Tick]] = {}
     for forward in forwards:
-        by_partition.setdefault(partition_for(forward.state_key, outputs.partitions), []).append(forward)
+        if isinstance(forward, Tick):
+            for partition in range(outputs.partitions):
+                by_partition.setdefault(partition, []).append(forward)
+        else:
+            by_partition.setdefault(partition_for(forward.state_key, outputs.partitions), []).append(forward)
     records: list[Outgoing] = []
     empty = len(forward_bundle([]))
     for partition, planned in sorted(by_partition.items()):

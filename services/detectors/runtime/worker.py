@@ -18,13 +18,13 @@ from qinglian.lag import LagExporter
 from qinglian.logging import configure_logging
 from qinglian.metrics import new_registry, serve_metrics
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, raw_topic, topic_specs
+from qinglian.topics import topic_specs
 from services.detectors.core.config import RuleSet
 from services.detectors.runtime.app import (
     RuntimeOptions,
     create_app,
-    repartition_topic,
     repartition_topic_spec,
+    watched_topics,
 )
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.process_memory import (
@@ -45,7 +45,7 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     serve_metrics(registry, metrics_port, "--metrics-port or QINGLIAN_DETECTORS_METRICS_PORT", host=settings.bind_host)
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = create_app(settings, rule_set, options=options, metrics=metrics)
-    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    watched = watched_topics(settings)
     LagExporter(settings, app.conf.id, watched, registry).start()
     worker = faust.Worker(
         app,

@@ -22,10 +22,10 @@ from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
 from qinglian.stack.processes import free_port
-from qinglian.topics import DOMAINS, alerts_topic, raw_topic
+from qinglian.topics import alerts_topic, raw_topic
 from services.detectors.audit_replay.cli import replay
 from services.detectors.core.eventtime import parse_time
-from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from services.detectors.runtime.app import detectors_app_id, watched_topics
 from tests.unit.audit_replay.labelled_stream import Label, labels_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -101,7 +101,7 @@ class LiveWorker:
 
 
 def caught_up(settings: Settings) -> bool:
-    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    watched = watched_topics(settings)
     lag = LagExporter(settings, detectors_app_id(settings), watched, new_registry()).measure()
     return bool(lag) and not any(lag.values())
 

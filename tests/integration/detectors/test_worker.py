@@ -19,8 +19,8 @@ from qinglian import broker
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, alerts_topic, deadletter_topic, raw_topic
-from services.detectors.runtime.app import detectors_app_id, repartition_topic
+from qinglian.topics import alerts_topic, deadletter_topic, raw_topic
+from services.detectors.runtime.app import detectors_app_id, watched_topics
 from services.detectors.runtime.evaluate import delete_prefix, publish
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
@@ -63,7 +63,7 @@ def reference_alert_ids(events: list[dict]) -> set[str]:
 
 
 def caught_up(settings: Settings) -> bool:
-    watched = [*(raw_topic(settings, domain) for domain in DOMAINS), repartition_topic(settings)]
+    watched = watched_topics(settings)
     lag = LagExporter(settings, detectors_app_id(settings), watched, new_registry()).measure()
     return bool(lag) and not any(lag.values())
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from qinglian.settings import load_settings
-from services.detectors.runtime.app import delete_state_directories, detectors_app_id, state_directory
+from services.detectors.runtime.app import (
+    delete_state_directories,
+    detectors_app_id,
+    state_directory,
+)
 
 
 def test_a_runs_state_directories_go_and_other_runs_stay(tmp_path: Path) -> None:

@@ -1,0 +1,148 @@
+"""Clock declarations: event time moves to a declared moment although no event says so."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.detectors.core.config import build_rule_set
+from services.detectors.core.eventtime import event_time, local_date
+from services.detectors.core.rule import StatefulRule, global_key
+from services.detectors.core.state import InMemoryStateStore
+from services.detectors.runtime.messages import (
+    Forward,
+    Tick,
+    clock_record,
+    read_clock,
+    read_forwarded,
+)
+from services.detectors.runtime.processor import AllRulesDetector, GlobalDetector, SchoolDetector
+from services.detectors.runtime.records import Record, UnusableRecord
+from services.detectors.runtime.runner import Outputs, bundles
+from tests.unit.detectors_runtime.fixture_rules import (
+    BASE,
+    RULES,
+    encoded,
+    fixture_rule_set,
+    meal,
+    payment,
+)
+
+NOW = datetime(2024, 9, 10, tzinfo=UTC)
+CLOCK = "t.clock"
+OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
+SCHOOL = "500102000001"
+NEXT_MORNING = BASE + timedelta(days=1)
+"""Past day 0's end and the hour of allowed lateness: day 0's window (rule TB) closes."""
+
+
+def raw(events: list[dict], partition: int = 0) -> list[Record]:
+    return [Record("raw", partition, offset, 1_725_000_000.0, SCHOOL.encode(), encoded(e)) for offset, e in enumerate(events)]
+
+
+def clock(through: datetime, partition: int = 0, offset: int = 0) -> Record:
+    return Record(CLOCK, partition, offset, 1_725_000_100.0, None, clock_record(through))
+
+
+def day_zero_meals() -> list[dict]:
+    """Four meals on day 0: rule TB raises its alert once day 0 is over in event time."""
+    return [meal(SCHOOL, n, minutes=n) for n in range(4)]
+
+
+def school_detector() -> SchoolDetector:
+    return SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=pytest.fail, clock_topic=CLOCK)
+
+
+def test_a_clock_record_reads_back_as_its_declaration() -> None:
+    assert read_clock(clock(NEXT_MORNING, partition=3)) == Tick(NEXT_MORNING, 3, 1_725_000_100.0)
+    for value, rule in [(b"{", "json"), (b'{"through": "tomorrow"}', "format"), (b'{"through": "2024-09-03T08:00:00"}', "format"), (b"[]", "required")]:
+        with pytest.raises(UnusableRecord) as refused:
+            read_clock(dataclasses.replace(clock(NEXT_MORNING), value=value))
+        assert refused.value.rule == rule
+
+
+def test_a_declaration_without_an_offset_is_refused_before_it_is_written() -> None:
+    with pytest.raises(ValueError, match="no UTC offset"):
+        clock_record(datetime(2024, 9, 3, 8))
+
+
+def test_a_tick_reaches_every_partition_after_the_forwards_before_it() -> None:
+    before = Forward(global_key("person", "P1"), "TG", meal(SCHOOL, 1), None)
+    after = Forward(global_key("person", "P2"), "TG", meal(SCHOOL, 2), None)
+    tick = Tick(NEXT_MORNING, 2, None)
+    by_partition = {record.partition: read_forwarded(record) for record in raw_records(bundles([before, tick, after], OUTPUTS))}
+
+    assert set(by_partition) == set(range(OUTPUTS.partitions))
+    for items in by_partition.values():
+        assert tick in items
+        assert before not in items[items.index(tick):]
+        assert after not in items[: items.index(tick)]
+
+
+def raw_records(outgoing: list) -> list[Record]:
+    return [Record(o.topic, o.partition, n, o.timestamp, o.key, o.value) for n, o in enumerate(outgoing)]
+
+
+def test_a_declaration_closes_a_school_window_and_is_passed_on_to_the_global_rules() -> None:
+    detector = school_detector()
+    meals = detector.process(raw(day_zero_meals()), detected_at=NOW)
+    assert meals.alerts == [] and meals.forwards == []
+
+    declared = detector.process([clock(NEXT_MORNING, partition=4)], detected_at=NOW)
+
+    assert [raised.alert.rule_id for raised in declared.alerts] == ["TB"]
+    assert declared.forwards == [Tick(NEXT_MORNING, 4, 1_725_000_100.0)]
+    assert declared.processed_types == []
+
+
+def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
+    detector = school_detector()
+    events = [*day_zero_meals(), payment(SCHOOL, 9, 5_000, minutes=30)]
+    detector.clocks.start_batch({("raw", 0): len(events), (CLOCK, 0): 1}, {})
+
+    early = detector.process([clock(NEXT_MORNING)], detected_at=NOW)
+    assert early.alerts == [] and early.forwards == []
+
+    late = detector.process(raw(events), detected_at=NOW)
+    assert [raised.alert.rule_id for raised in late.alerts] == ["TB"]
+    assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
+
+
+def test_a_declaration_not_passed_on_is_dropped_when_the_partitions_change() -> None:
+    detector = school_detector()
+    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1}, {})
+    detector.process([clock(NEXT_MORNING)], detected_at=NOW)
+    detector.restart()
+    assert detector.process(raw([payment(SCHOOL, 9, 5_000)]), detected_at=NOW).forwards == []
+
+
+def global_day_rule() -> StatefulRule:
+    """Rule TB as a global rule: one window per day for the whole district."""
+    day_rule = RULES[1]
+    return dataclasses.replace(
+        day_rule,
+        meta=dataclasses.replace(day_rule.meta, id="TGB", global_state=True),
+        state_keys=lambda event, params: [global_key("day", local_date(event_time(event)).isoformat())],
+    )
+
+
+def test_the_global_rules_move_once_every_clock_partition_passed_the_declaration_on() -> None:
+    rules = build_rule_set((global_day_rule(),), {"version": "test.1", "allowed_lateness_minutes": 60})
+    detector = GlobalDetector(rules, InMemoryStateStore(), on_rule_error=pytest.fail, partitions=2)
+    key = global_key("day", local_date(BASE).isoformat())
+    forwards = [Forward(key, "TGB", event, None) for event in day_zero_meals()]
+    detector.process(raw_records(bundles(forwards, OUTPUTS)), detected_at=NOW)
+
+    one = detector.process(raw_records(bundles([Tick(NEXT_MORNING, 0, None)], OUTPUTS)), detected_at=NOW)
+    assert one.alerts == []
+    both = detector.process(raw_records(bundles([Tick(NEXT_MORNING + timedelta(days=9), 1, None)], OUTPUTS)), detected_at=NOW)
+    assert [raised.alert.rule_id for raised in both.alerts] == ["TGB"]
+
+
+def test_replay_reads_declarations_from_the_clock_topic_as_the_worker_does() -> None:
+    replay = AllRulesDetector(fixture_rule_set(), on_rule_error=pytest.fail, clock_topic=CLOCK)
+    result = replay.process([*raw(day_zero_meals()), clock(NEXT_MORNING)], detected_at=NOW)
+    assert [raised.alert.rule_id for raised in result.alerts] == ["TB"]
+    assert result.processed_types == [meal(SCHOOL, 0)["type"]] * 4
