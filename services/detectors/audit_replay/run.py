@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from qinglian.settings import Settings
-from qinglian.topics import DOMAINS, raw_topic
+from qinglian.topics import DOMAINS, clock_topic, raw_topic
 from services.detectors.audit_replay.report import ReadStats, ReplayReport, build_report
 from services.detectors.audit_replay.selection import (
     AuditScope,
@@ -78,6 +78,8 @@ class ReplayRequest:
     baseline: Configuration
     """The configuration the live detectors run."""
     candidate: Configuration | None = None
+    clock_topic: str | None = None
+    """Read with ``topics``: the declarations of event time the live workers read."""
 
 
 def plan_request(
@@ -110,9 +112,10 @@ def plan_request(
         scope=AuditScope(
             audit_range, frozenset(c.rule_id for c in baseline.rules), select_schools(schools)
         ),
-        topics=tuple(topics_by_domain[domain] for domain in domains),
+        topics=(*(topics_by_domain[domain] for domain in domains), clock_topic(settings)),
         baseline=Configuration(baseline, describe_source(live_rules, live_district)),
         candidate=candidate,
+        clock_topic=clock_topic(settings),
     )
 
 
@@ -131,10 +134,10 @@ def run_replay(
     audit_range = request.scope.audit_range
     rule_errors: list[RuleEvaluationError] = []
     collect_long_lived_state_less_often()
-    detectors = [AllRulesDetector(request.baseline.rule_set, on_rule_error=rule_errors.append)]
+    detectors = [AllRulesDetector(request.baseline.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic)]
     if request.candidate is not None:
         detectors.append(
-            AllRulesDetector(request.candidate.rule_set, on_rule_error=rule_errors.append)
+            AllRulesDetector(request.candidate.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic)
         )
     raised: list[list[dict[str, Any]]] = [[] for _ in detectors]
     records = events = rejected = 0

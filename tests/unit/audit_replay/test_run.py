@@ -99,7 +99,7 @@ def test_the_read_starts_a_warmup_before_the_range_and_live_alerts_from_its_star
         now=NOW,
     )
     assert sources.reads == [
-        (("qinglian.raw.canteen",), audit.start - timedelta(days=3), audit.end + timedelta(hours=1))
+        (("qinglian.raw.canteen", "qinglian.clock"), audit.start - timedelta(days=3), audit.end + timedelta(hours=1))
     ]
     assert sources.live_since == [audit.start]
 
