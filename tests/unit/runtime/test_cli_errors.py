@@ -64,3 +64,13 @@ def test_help_everywhere(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("through", "expected"),
+    [("2099-01-01T00:00+08:00", "later than now"), ("next monday", "not an ISO-8601 time")],
+)
+def test_a_clock_declaration_that_cannot_be_true(through: str, expected: str) -> None:
+    # Refused before any broker is contacted: the bootstrap address here is unreachable.
+    result = run_cli("detectors", "clock", "--through", through, env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"})
+    assert_one_line_error(result, expected)
