@@ -1,8 +1,9 @@
 """Detector workers on the real broker: alerts on the alerts topic, no second alert id on
-re-processing, and the same alerts after one of two workers is killed with SIGKILL.
+re-processing, the same alerts after one of two workers is killed with SIGKILL, and the windows
+a clock declaration closes.
 
 The reference is one engine fed the same events in order (``AllRulesDetector``), without the
-final flush: a live stream never declares its input complete. Events are published one
+final flush unless the stream declares its input complete (``qinglian detectors clock``). Events are published one
 simulated day at a time and each day is processed before the next is sent, as a real district's
 stream arrives; within a day, partitions interleave freely.
 """
@@ -10,7 +11,7 @@ stream arrives; within a day, partitions interleave freely.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,14 @@ from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
 from qinglian.topics import alerts_topic, deadletter_topic, raw_topic
+from services.detectors.core.alerts import Alert
 from services.detectors.runtime.app import detectors_app_id, watched_topics
+from services.detectors.runtime.clock import declare_clock
 from services.detectors.runtime.evaluate import delete_prefix, publish
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
 from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
-from tests.unit.detectors_runtime.fixture_rules import encoded, fixture_rule_set, standard_mix
+from tests.unit.detectors_runtime.fixture_rules import BASE, encoded, fixture_rule_set, standard_mix
 
 pytestmark = pytest.mark.integration
 
@@ -56,10 +59,16 @@ def start_worker(scoped: Settings, tmp_path: Path) -> Iterator[Callable[[str], W
         worker.stop()
 
 
-def reference_alert_ids(events: list[dict]) -> set[str]:
+def reference_alerts(events: list[dict], *, complete: bool = False) -> list[Alert]:
+    """One engine's alerts over ``events`` in order; ``complete``: then told the input is complete."""
     records = [Record("raw", 0, n, None, e["schoolid"].encode(), encoded(e)) for n, e in enumerate(events)]
     detector = AllRulesDetector(fixture_rule_set(), on_rule_error=pytest.fail)
-    return {raised.alert.alert_id for raised in detector.process(records, detected_at=datetime.now(UTC)).alerts}
+    alerts = [raised.alert for raised in detector.process(records, detected_at=datetime.now(UTC)).alerts]
+    return alerts + detector.flush(detected_at=datetime.now(UTC)) if complete else alerts
+
+
+def reference_alert_ids(events: list[dict]) -> set[str]:
+    return {alert.alert_id for alert in reference_alerts(events)}
 
 
 def caught_up(settings: Settings) -> bool:
@@ -124,6 +133,26 @@ def test_killing_one_of_two_workers_loses_and_duplicates_no_alert(scoped: Settin
         for day in (2, 3):
             publish_day(settings, day, workers)
         expected = reference_alert_ids(standard_mix(SCHOOLS, 4))
+        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+    finally:
+        alerts.close()
+
+
+def test_a_clock_declaration_closes_the_windows_no_later_event_closes(scoped: Settings, start_worker: Starter) -> None:
+    settings = scoped
+    workers = [start_worker("first"), start_worker("second")]
+    alerts = TopicReader(settings, alerts_topic(settings))
+    try:
+        publish_day(settings, 0, workers)
+        day_zero = standard_mix(SCHOOLS, 1)
+        before = reference_alert_ids(day_zero)
+        wait_until(lambda: alert_ids(alerts) == before, timeout=TIMEOUT, describe=lambda: _difference(alerts, before))
+
+        declare_clock(settings, BASE + timedelta(days=1, hours=2))
+
+        flushed = reference_alerts(day_zero, complete=True)
+        assert {alert.rule_id for alert in flushed if alert.alert_id not in before} == {"TB"}
+        expected = {alert.alert_id for alert in flushed}
         wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
     finally:
         alerts.close()
