@@ -85,6 +85,10 @@ PIPELINE = dashboard(
         Panel("预警 / Alerts by rule and severity", (
             ("sum by (rule, severity) (increase(qinglian_detectors_alerts_total[1h]))", "{{rule}} {{severity}}"),
         )),
+        # Far behind with no consumer lag: the sources are quiet; `qinglian detectors clock` closes what is due.
+        Panel("事件时间滞后 / Event time behind the wall clock (watermark)", (
+            ("time() - min by (agent) (qinglian_detectors_watermark_timestamp_seconds)", "{{agent}}"),
+        ), unit="s"),
     ],
 )
 

@@ -185,10 +185,12 @@ def create_app(
     school = BatchRunner(
         app, school_table, detector_inputs(settings), outputs, metrics,
         lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error, clock_topic=clock_topic(settings)),
+        agent="school",
     )
     global_ = BatchRunner(
         app, global_table, [repartition_topic(settings)], outputs, metrics,
         lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error, partitions=partitions),
+        agent="global",
     )
 
     @app.agent(raw, name="detect-school-rules")

@@ -3,6 +3,10 @@
 ``qinglian_detectors_last_event_timestamp_seconds`` is the wall-clock time the
 worker last processed an event: ``time() - value`` growing while the consumer
 lag (``qinglian_consumer_lag_messages``) is not zero is a stalled consumer.
+``qinglian_detectors_watermark_timestamp_seconds`` is the event time up to which the
+worker's input is complete: windows and deadlines before it have closed. Far behind the
+wall clock with no lag, the sources are quiet (a term break): ``qinglian detectors clock``
+closes what is due.
 """
 
 from __future__ import annotations
@@ -35,6 +39,13 @@ class DetectorMetrics:
         self.last_event = Gauge(
             "qinglian_detectors_last_event_timestamp_seconds",
             "Wall-clock time (Unix seconds) at which the worker last processed an event.",
+            registry=registry,
+        )
+        self.watermark = Gauge(
+            "qinglian_detectors_watermark_timestamp_seconds",
+            "Event time (Unix seconds) up to which the worker's input is complete, by agent "
+            "(school, global): the latest event time seen minus the allowed lateness.",
+            ["agent"],
             registry=registry,
         )
         self.rule_errors = Counter(

@@ -141,6 +141,10 @@ class SchoolDetector(_Detector):
         self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
         self._engine = self._new_engine(None)
 
+    @property
+    def watermark(self) -> datetime | None:
+        return self._engine.watermark
+
     def restart(self) -> None:
         """Rebuild the timers from the store: call after this worker's partitions changed.
         Declarations not passed on yet are dropped: a partition that moved may still have events
@@ -204,6 +208,11 @@ class GlobalDetector(_Detector):
         self._store = store
         self._on_rule_error = on_rule_error
         self._engines = {rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()}
+
+    @property
+    def watermark(self) -> datetime | None:
+        """The earliest of the global rules' watermarks (each rule's moves with its own events)."""
+        return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
 
     def restart(self) -> None:
         self._engines = {

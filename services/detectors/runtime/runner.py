@@ -149,8 +149,12 @@ class BatchRunner:
         outputs: Outputs,
         metrics: DetectorMetrics | None,
         detector_factory: Callable[[BufferedTableStore], SchoolDetector | GlobalDetector],
+        *,
+        agent: str,
     ) -> None:
+        """``agent``: the name the runner's metrics carry (school, global)."""
         self._app = app
+        self._agent = agent
         self._table = table
         self._sources = frozenset(source_topics)
         self._ownership_topic = source_topics[0]  # co-partitioned: one topic tells the partitions
@@ -223,6 +227,9 @@ class BatchRunner:
         for event_type, count in Counter(result.processed_types).items():
             self._metrics.events.labels(event_type, "processed").inc(count)
         self._metrics.last_event.set(time.time())
+        watermark = self.detector.watermark
+        if watermark is not None:
+            self._metrics.watermark.labels(self._agent).set(watermark.timestamp())
         if result.rejected:
             log.warning("records_deadlettered", count=len(result.rejected), reason=str(result.rejected[0].problem))
 

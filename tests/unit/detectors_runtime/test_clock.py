@@ -95,6 +95,7 @@ def test_a_declaration_closes_a_school_window_and_is_passed_on_to_the_global_rul
     assert [raised.alert.rule_id for raised in declared.alerts] == ["TB"]
     assert declared.forwards == [Tick(NEXT_MORNING, 4, 1_725_000_100.0)]
     assert declared.processed_types == []
+    assert detector.watermark == NEXT_MORNING - timedelta(hours=1)  # the allowed lateness still applies
 
 
 def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
@@ -137,8 +138,10 @@ def test_the_global_rules_move_once_every_clock_partition_passed_the_declaration
 
     one = detector.process(raw_records(bundles([Tick(NEXT_MORNING, 0, None)], OUTPUTS)), detected_at=NOW)
     assert one.alerts == []
+    assert detector.watermark == BASE + timedelta(minutes=3) - timedelta(hours=1)
     both = detector.process(raw_records(bundles([Tick(NEXT_MORNING + timedelta(days=9), 1, None)], OUTPUTS)), detected_at=NOW)
     assert [raised.alert.rule_id for raised in both.alerts] == ["TGB"]
+    assert detector.watermark == NEXT_MORNING - timedelta(hours=1)  # the earlier of the two declarations
 
 
 def test_replay_reads_declarations_from_the_clock_topic_as_the_worker_does() -> None:
