@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -145,12 +145,13 @@ class SchoolDetector(_Detector):
     def watermark(self) -> datetime | None:
         return self._engine.watermark
 
-    def restart(self) -> None:
-        """Rebuild the timers from the store: call after this worker's partitions changed.
-        Declarations not passed on yet are dropped: a partition that moved may still have events
-        before them, now another worker's to forward (a later declaration closes the windows)."""
+    def restart(self, owned: Collection[int] = ()) -> None:
+        """Rebuild the timers from the store: call after this worker's partitions changed to
+        ``owned``. A declaration not passed on yet stays if its partition did: one whose partition
+        moved is dropped, since that partition's events before it are now another worker's to
+        forward (a later declaration closes the windows)."""
         self._engine = self._new_engine(self._engine.watermark)
-        self._declared.clear()
+        self._declared = {origin: tick for origin, tick in self._declared.items() if origin in owned}
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         self.clocks.at((record.topic, record.partition), record.offset)
@@ -214,7 +215,7 @@ class GlobalDetector(_Detector):
         """The earliest of the global rules' watermarks (each rule's moves with its own events)."""
         return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
 
-    def restart(self) -> None:
+    def restart(self, owned: Collection[int] = ()) -> None:
         self._engines = {
             rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
             for rule_id, rules in self._rule_sets.items()

@@ -196,7 +196,7 @@ class BatchRunner:
         owned = frozenset(tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._ownership_topic)
         if owned != self._owned:
             self._owned = owned
-            self.detector.restart()
+            self.detector.restart(owned)
             log.info("partitions_assigned", topics=sorted(self._sources), partitions=sorted(owned))
 
     async def _publish(self, result: BatchResult) -> None:

@@ -111,12 +111,16 @@ def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
     assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
 
 
-def test_a_declaration_not_passed_on_is_dropped_when_the_partitions_change() -> None:
+def test_a_declaration_not_passed_on_stays_with_its_partition_through_a_rebalance() -> None:
     detector = school_detector()
-    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1}, {})
-    detector.process([clock(NEXT_MORNING)], detected_at=NOW)
-    detector.restart()
-    assert detector.process(raw([payment(SCHOOL, 9, 5_000)]), detected_at=NOW).forwards == []
+    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1, ("raw", 1): 1, (CLOCK, 1): 1}, {})
+    detector.process([clock(NEXT_MORNING, partition=0), clock(NEXT_MORNING, partition=1)], detected_at=NOW)
+
+    detector.restart(owned={0})
+    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1}, {(CLOCK, 0): 1})
+    later = detector.process(raw([payment(SCHOOL, 9, 5_000)]), detected_at=NOW)
+
+    assert later.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]  # partition 1 moved: its own is dropped
 
 
 def global_day_rule() -> StatefulRule:
