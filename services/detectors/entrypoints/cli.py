@@ -74,13 +74,11 @@ def print_defaults() -> None:
     )
 
 
-def _moment(text: str | None, option: str) -> datetime | None:
+def _moment(text: str, option: str) -> datetime:
     """An ISO-8601 time; without an offset it is China Standard Time."""
     from services.detectors.core.eventtime import CHINA_TZ
     from services.detectors.errors import DetectorError
 
-    if text is None:
-        return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
@@ -150,7 +148,6 @@ def detectors_clock(
     from services.detectors.runtime.clock import declare_clock
 
     moment = _moment(through, "--through")
-    assert moment is not None
     if moment > datetime.now(UTC):
         raise DetectorError(
             f"--through {through!r}: 晚于当前时间 / is later than now: no source can have sent events from the future"
@@ -187,8 +184,8 @@ def detectors_replay(
     result = replay(
         ctx.obj.settings,
         load_rule_set(rules, district),
-        start=_moment(start, "--from"),
-        end=_moment(end, "--to"),
+        start=None if start is None else _moment(start, "--from"),
+        end=None if end is None else _moment(end, "--to"),
         detected_at=datetime.now(UTC),
     )
     lines = [orjson.dumps(alert.to_dict()) for alert in result.alerts]

@@ -158,7 +158,7 @@ def create_app(
         web_port=options.web_port,
         web_bind=settings.bind_host,
     )
-    raw = app.topic(*detector_inputs(settings), key_serializer="raw", value_serializer="raw")
+    inputs = app.topic(*detector_inputs(settings), key_serializer="raw", value_serializer="raw")
     repartition = repartition_topic_spec(settings)
     repartitioned = app.topic(
         repartition.name,
@@ -193,7 +193,7 @@ def create_app(
         agent="global",
     )
 
-    @app.agent(raw, name="detect-school-rules")
+    @app.agent(inputs, name="detect-school-rules")
     async def detect_school_rules(stream: faust.StreamT) -> None:
         async for events in stream.take_events(options.batch_size, within=options.batch_within):
             await school.run(events)

@@ -165,13 +165,15 @@ class SchoolDetector(_Detector):
         forwards: list[Forward | Tick] = [
             Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)
         ]
-        return Stepped(event, alerts, forwards + self._reached_declarations(), record.timestamp)
+        if self._declared:
+            forwards += self._reached_declarations()
+        return Stepped(event, alerts, forwards, record.timestamp)
 
     def _reached_declarations(self) -> list[Forward | Tick]:
         """The declarations this worker's event time has now reached, to pass on to the global rules:
         only then have the events before them in every partition it reads been forwarded."""
         reached = self._engine.event_time
-        if not self._declared or reached is None:
+        if reached is None:
             return []
         passed = [tick for tick in self._declared.values() if tick.through <= reached]
         for tick in passed:
