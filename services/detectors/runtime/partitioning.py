@@ -6,7 +6,8 @@ the same function. A school rule's state key starts with ``"<school id>|"`` and 
 routed by that school id, so its changelog partition is the partition of the
 school's events. A global rule's state key (``"global|..."``) is routed by the
 whole key (without a page suffix): the repartition topic and the global state
-changelog both use it.
+changelog both use it. A clock declaration a worker holds (``declaration_key``) lives in
+the partition it names.
 """
 
 from __future__ import annotations
@@ -18,6 +19,23 @@ from services.detectors.core.rule import GLOBAL_KEY_PREFIX
 
 def partition_for(key: str, partitions: int) -> int:
     return key_partition(key.encode("utf-8"), partitions)
+
+
+DECLARATIONS = "@clock"
+"""The table entries of clock declarations are filed under this name, where a rule's id goes.
+School ids are digits and global keys start with ``global|``, so no state key starts with it."""
+
+
+def declaration_key(partition: int) -> str:
+    """The state key of the clock declarations a worker holds for one of its partitions."""
+    return f"{DECLARATIONS}/{partition}"
+
+
+def state_partition(state_key: str, partitions: int) -> int:
+    """The partition of a state key: its changelog partition and the partition whose owner runs it."""
+    if state_key.startswith(DECLARATIONS):
+        return int(state_key.removeprefix(f"{DECLARATIONS}/"))
+    return partition_for(routing_key(state_key), partitions)
 
 
 def routing_key(state_key: str) -> str:

@@ -6,7 +6,10 @@ detector runs each global rule on the events repartitioned to it (a record holds
 a bundle of them), with one engine per rule so that a rule only ever sees its own
 keys. A clock declaration (a record of the clock topic, read with the raw topics)
 moves the school engine's event time as an event at that time would, and travels on
-to every partition of the global rules, whose engines all move with it.
+to every partition of the global rules, whose engines all move with it. The declarations
+a worker holds (read and not passed on yet; passed on to a global partition) are kept in
+its state store, in the partition they came in, so a worker that restarts, or takes the
+partition over, holds them as well.
 
 A record the detectors cannot use is returned as rejected (for the dead-letter
 topic), never raised, and so is a forward of a bundle that names a rule not
@@ -27,12 +30,21 @@ from typing import Any
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleConfig, RuleSet
 from services.detectors.core.engine import Engine, Scope
+from services.detectors.core.eventtime import format_time, parse_time
 from services.detectors.core.model import Event
 from services.detectors.core.rule import StatefulRule
 from services.detectors.core.state import InMemoryStateStore, StateStore
 from services.detectors.errors import RuleEvaluationError
 from services.detectors.runtime.clocks import SourceClocks, SourceWatermarkEngine
-from services.detectors.runtime.messages import Forward, Tick, read_clock, read_forwarded
+from services.detectors.runtime.messages import (
+    Forward,
+    Tick,
+    clock_record,
+    read_clock,
+    read_forwarded,
+    to_json,
+)
+from services.detectors.runtime.partitioning import DECLARATIONS, declaration_key
 from services.detectors.runtime.records import Record, UnusableRecord, decode_event
 
 RuleErrorHandler = Callable[[RuleEvaluationError], None]
@@ -129,13 +141,15 @@ class SchoolDetector(_Detector):
         store: StateStore,
         *,
         on_rule_error: RuleErrorHandler,
-        clock_topic: str | None = None,
+        clock_topic: str,
     ) -> None:
         self._rule_set = rule_set
-        self.clock_topic = clock_topic
+        self.clock_topic: str = clock_topic
         self.clocks = SourceClocks()
         self._declared: dict[int, Tick] = {}
         """Declarations read and not yet passed on, by clock partition: the latest of each."""
+        self._restored: list[Record] = []
+        """The clock records of the declarations the store holds, to read again (see ``restart``)."""
         self._store = store
         self._on_rule_error = on_rule_error
         self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
@@ -145,13 +159,20 @@ class SchoolDetector(_Detector):
     def watermark(self) -> datetime | None:
         return self._engine.watermark
 
+    def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
+        restored, self._restored = self._restored, []
+        return super().process([*restored, *records], detected_at=detected_at)
+
     def restart(self, owned: Collection[int] = ()) -> None:
         """Rebuild the timers from the store: call after this worker's partitions changed to
-        ``owned``. A declaration not passed on yet stays if its partition did: one whose partition
-        moved is dropped, since that partition's events before it are now another worker's to
-        forward (a later declaration closes the windows)."""
+        ``owned``. The declarations not passed on yet are those the store holds for ``owned``
+        (a moved partition's go with it, to the worker that now forwards its events): the next
+        batch reads their clock records again first, so that they move the event time as they
+        did, once the new batch's partitions are known, and are passed on when it reaches them."""
         self._engine = self._new_engine(self._engine.watermark)
-        self._declared = {origin: tick for origin, tick in self._declared.items() if origin in owned}
+        self._declared = {}
+        held = ((origin, self._store.get(DECLARATIONS, declaration_key(origin))) for origin in sorted(owned))
+        self._restored = [self._clock_record(origin, entry) for origin, entry in held if entry is not None]
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         self.clocks.at((record.topic, record.partition), record.offset)
@@ -159,6 +180,7 @@ class SchoolDetector(_Detector):
             held = self._declared.get(event.origin)
             if held is None or event.through > held.through:
                 self._declared[event.origin] = event
+                self._hold(event, record.offset)
             alerts = self._engine.advance_watermark(event.through, detected_at=detected_at)
             return Stepped(None, alerts, self._reached_declarations(), event.timestamp)
         alerts = self._engine.process(event, detected_at=detected_at)
@@ -178,7 +200,17 @@ class SchoolDetector(_Detector):
         passed = [tick for tick in self._declared.values() if tick.through <= reached]
         for tick in passed:
             del self._declared[tick.origin]
+            self._store.delete(DECLARATIONS, declaration_key(tick.origin))
         return passed
+
+    def _hold(self, tick: Tick, offset: int) -> None:
+        entry = {"through": format_time(tick.through), "offset": offset, "timestamp": tick.timestamp}
+        self._store.put(DECLARATIONS, declaration_key(tick.origin), entry, to_json(entry))
+
+    def _clock_record(self, origin: int, held: dict[str, Any]) -> Record:
+        """The clock record of a declaration the store holds, as it was read."""
+        value = clock_record(parse_time(held["through"]))
+        return Record(self.clock_topic, origin, held["offset"], held["timestamp"], None, value)
 
     def _new_engine(self, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
@@ -205,7 +237,7 @@ class GlobalDetector(_Detector):
         self.clocks = SourceClocks()
         self._partitions = partitions
         self._declared: dict[int, datetime] = {}
-        """The latest declaration passed on from each clock partition."""
+        """The latest declaration passed on from each clock partition, in any owned partition."""
         self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
         self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
         self._store = store
@@ -218,10 +250,15 @@ class GlobalDetector(_Detector):
         return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
 
     def restart(self, owned: Collection[int] = ()) -> None:
+        """Rebuild the timers from the store, and the declarations from those ``owned`` heard."""
         self._engines = {
             rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
             for rule_id, rules in self._rule_sets.items()
         }
+        self._declared = {}
+        for partition in owned:
+            for origin, through in self._heard(partition).items():
+                self._note(int(origin), parse_time(through))
 
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         return list(enumerate(read_forwarded(record)))
@@ -246,13 +283,25 @@ class GlobalDetector(_Detector):
         each has one (the same tick reaches every repartitioned partition, so each global worker
         hears from all of them)."""
         self.clocks.at((record.topic, record.partition), record.offset)
-        held = self._declared.get(tick.origin)
-        if held is None or tick.through > held:
-            self._declared[tick.origin] = tick.through
+        heard = self._heard(record.partition)
+        if str(tick.origin) not in heard or tick.through > parse_time(heard[str(tick.origin)]):
+            entry = {"heard": {**heard, str(tick.origin): format_time(tick.through)}}
+            self._store.put(DECLARATIONS, declaration_key(record.partition), entry, to_json(entry))
+        self._note(tick.origin, tick.through)
         if len(self._declared) < self._partitions:
             return []
         through = min(self._declared.values())
         return [alert for engine in self._engines.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
+
+    def _heard(self, partition: int) -> dict[str, str]:
+        """The latest declaration of each clock partition that ``partition`` carried, as stored."""
+        entry = self._store.get(DECLARATIONS, declaration_key(partition))
+        return {} if entry is None else entry["heard"]
+
+    def _note(self, origin: int, through: datetime) -> None:
+        held = self._declared.get(origin)
+        if held is None or through > held:
+            self._declared[origin] = through
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(

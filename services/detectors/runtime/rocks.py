@@ -6,8 +6,9 @@ one database per changelog partition as faust's own RocksDB store does, all of t
 one memory budget (``ROCKSDB_MEMORY_BYTES``). faust's store files a write under the partition of the event being
 processed (``current_event()``), which suits an agent that updates its own key per
 event; the batch runner instead writes every key a batch changed at once, so this store
-routes each key itself, by the school id (or global key) at the head of the table key —
-the same partition its changelog record goes to (``partitioning``).
+routes each key itself, by the school id (or global key) at the head of the table key, or
+the partition a clock declaration's key names — the same partition its changelog record
+goes to (``partitioning.state_partition``).
 
 A batch's writes land in RocksDB write batches of a few MB per partition, after the
 changelog records were acknowledged, followed by the changelog offset they reach, so a
@@ -26,7 +27,7 @@ import rocksdict
 from faust.stores import rocksdb
 from faust.types import TP
 
-from services.detectors.runtime.partitioning import partition_for, routing_key
+from services.detectors.runtime.partitioning import state_partition
 from services.detectors.runtime.store import split_table_key
 
 STORE_URL = "qinglian-rocksdb://"
@@ -111,7 +112,7 @@ class KeyRoutedRocksStore(rocksdb.Store):
         return self._partition_of_name(orjson.loads(key))
 
     def _partition_of_name(self, name: str) -> int:
-        return partition_for(routing_key(split_table_key(name)[1]), self.table.partitions)
+        return state_partition(split_table_key(name)[1], self.table.partitions)
 
     def write(
         self, changes: Iterable[tuple[int, bytes, bytes | None]], offsets: Mapping[int, int]

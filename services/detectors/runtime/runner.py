@@ -40,7 +40,7 @@ from services.detectors.runtime.messages import (
     to_json,
 )
 from services.detectors.runtime.metrics import DetectorMetrics
-from services.detectors.runtime.partitioning import partition_for, routing_key
+from services.detectors.runtime.partitioning import partition_for, state_partition
 from services.detectors.runtime.process_memory import release_free_memory
 from services.detectors.runtime.processor import BatchResult, GlobalDetector, SchoolDetector
 from services.detectors.runtime.producing import Outgoing, produce
@@ -133,7 +133,7 @@ def changelog_records(changes: Mapping[str, bytes | None], topic: str, partition
     the table's JSON schema reads it back on recovery, the value as the engine encoded it
     (None: a tombstone)."""
     return [
-        Outgoing(topic, to_json(name), value, partition_for(routing_key(split_table_key(name)[1]), partitions))
+        Outgoing(topic, to_json(name), value, state_partition(split_table_key(name)[1], partitions))
         for name, value in changes.items()
     ]
 
@@ -190,7 +190,7 @@ class BatchRunner:
         return self._app.producer._ensure_producer()  # type: ignore[attr-defined]
 
     def _owns(self, state_key: str) -> bool:
-        return partition_for(routing_key(state_key), self._outputs.partitions) in self._owned
+        return state_partition(state_key, self._outputs.partitions) in self._owned
 
     def _follow_assignment(self) -> None:
         owned = frozenset(tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._ownership_topic)

@@ -18,6 +18,7 @@ from services.detectors.runtime.messages import (
     read_clock,
     read_forwarded,
 )
+from services.detectors.runtime.partitioning import DECLARATIONS, declaration_key
 from services.detectors.runtime.processor import AllRulesDetector, GlobalDetector, SchoolDetector
 from services.detectors.runtime.records import Record, UnusableRecord
 from services.detectors.runtime.runner import Outputs, bundles
@@ -51,8 +52,8 @@ def day_zero_meals() -> list[dict]:
     return [meal(SCHOOL, n, minutes=n) for n in range(4)]
 
 
-def school_detector() -> SchoolDetector:
-    return SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=pytest.fail, clock_topic=CLOCK)
+def school_detector(store: InMemoryStateStore | None = None) -> SchoolDetector:
+    return SchoolDetector(fixture_rule_set(), InMemoryStateStore() if store is None else store, on_rule_error=pytest.fail, clock_topic=CLOCK)
 
 
 def test_a_clock_record_reads_back_as_its_declaration() -> None:
@@ -111,16 +112,38 @@ def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
     assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
 
 
-def test_a_declaration_not_passed_on_stays_with_its_partition_through_a_rebalance() -> None:
-    detector = school_detector()
-    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1, ("raw", 1): 1, (CLOCK, 1): 1}, {})
-    detector.process([clock(NEXT_MORNING, partition=0), clock(NEXT_MORNING, partition=1)], detected_at=NOW)
+def test_a_worker_that_restarts_still_holds_the_declaration_it_had_not_passed_on() -> None:
+    store = InMemoryStateStore()
+    events = [*day_zero_meals(), payment(SCHOOL, 9, 5_000, minutes=30)]
+    first = school_detector(store)
+    first.clocks.start_batch({("raw", 0): len(events), (CLOCK, 0): 1}, {})
+    assert first.process([clock(NEXT_MORNING)], detected_at=NOW).forwards == []  # raw partition 0 unread
 
-    detector.restart(owned={0})
-    detector.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1}, {(CLOCK, 0): 1})
-    later = detector.process(raw([payment(SCHOOL, 9, 5_000)]), detected_at=NOW)
+    restarted = school_detector(store)  # a new process: the clock record's offset was committed
+    restarted.restart(owned={0})
+    restarted.clocks.start_batch({("raw", 0): len(events), (CLOCK, 0): 1}, {(CLOCK, 0): 1})
+    late = restarted.process(raw(events), detected_at=NOW)
 
-    assert later.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]  # partition 1 moved: its own is dropped
+    assert [raised.alert.rule_id for raised in late.alerts] == ["TB"]
+    assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
+    assert store.get(DECLARATIONS, declaration_key(0)) is None  # passed on: not held any longer
+
+
+def test_a_declaration_not_passed_on_goes_with_its_partition_through_a_rebalance() -> None:
+    store = InMemoryStateStore()  # stands for both workers' stores: the changelog carries partition 1's over
+    kept = school_detector(store)
+    kept.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1, ("raw", 1): 1, (CLOCK, 1): 1}, {})
+    kept.process([clock(NEXT_MORNING, partition=0), clock(NEXT_MORNING, partition=1)], detected_at=NOW)
+
+    kept.restart(owned={0})
+    kept.clocks.start_batch({("raw", 0): 1, (CLOCK, 0): 1}, {(CLOCK, 0): 1})
+    assert kept.process(raw([payment(SCHOOL, 9, 5_000)]), detected_at=NOW).forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
+
+    taken_over = school_detector(store)
+    taken_over.restart(owned={1})
+    taken_over.clocks.start_batch({("raw", 1): 1, (CLOCK, 1): 1}, {(CLOCK, 1): 1})
+    moved = taken_over.process(raw([payment(SCHOOL, 9, 5_000)], partition=1), detected_at=NOW)
+    assert moved.forwards == [Tick(NEXT_MORNING, 1, 1_725_000_100.0)]
 
 
 def global_day_rule() -> StatefulRule:
@@ -146,6 +169,21 @@ def test_the_global_rules_move_once_every_clock_partition_passed_the_declaration
     both = detector.process(raw_records(bundles([Tick(NEXT_MORNING + timedelta(days=9), 1, None)], OUTPUTS)), detected_at=NOW)
     assert [raised.alert.rule_id for raised in both.alerts] == ["TGB"]
     assert detector.watermark == NEXT_MORNING - timedelta(hours=1)  # the earlier of the two declarations
+
+
+def test_a_restarted_global_worker_still_holds_the_declarations_it_heard() -> None:
+    rules = build_rule_set((global_day_rule(),), {"version": "test.1", "allowed_lateness_minutes": 60})
+    store = InMemoryStateStore()
+    first = GlobalDetector(rules, store, on_rule_error=pytest.fail, partitions=2)
+    key = global_key("day", local_date(BASE).isoformat())
+    forwards = [Forward(key, "TGB", event, None) for event in day_zero_meals()]
+    first.process(raw_records(bundles([*forwards, Tick(NEXT_MORNING, 0, None)], OUTPUTS)), detected_at=NOW)
+
+    restarted = GlobalDetector(rules, store, on_rule_error=pytest.fail, partitions=2)
+    restarted.restart(owned=range(OUTPUTS.partitions))
+    both = restarted.process(raw_records(bundles([Tick(NEXT_MORNING, 1, None)], OUTPUTS)), detected_at=NOW)
+
+    assert [raised.alert.rule_id for raised in both.alerts] == ["TGB"]
 
 
 def test_replay_reads_declarations_from_the_clock_topic_as_the_worker_does() -> None:

@@ -37,7 +37,7 @@ def test_alert_event_is_a_valid_alert_cloudevent_whose_id_is_the_alert_id() -> N
     event = payment("500102000001", 1, 900_000)
     record = Record("raw", 0, 0, None, b"500102000001", encoded(event))
     errors: list[object] = []
-    detector = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=errors.append)
+    detector = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=errors.append, clock_topic="t.clock")
     [raised] = detector.process([record], detected_at=NOW).alerts
     document = alert_event(raised.alert)
     validate(document)

@@ -8,7 +8,12 @@ import pytest
 from kafka.partitioner.default import DefaultPartitioner
 
 from qinglian.broker import key_partition
-from services.detectors.runtime.partitioning import partition_for, routing_key
+from services.detectors.runtime.partitioning import (
+    declaration_key,
+    partition_for,
+    routing_key,
+    state_partition,
+)
 
 
 @pytest.mark.parametrize("key", ["500102001", "500102000042", "global|person|P7", "学校-1"])
@@ -37,3 +42,12 @@ def test_the_c_murmur2_partitions_every_key_as_kafka_python_does() -> None:
     for length in range(200):
         key = generator.randbytes(length)
         assert key_partition(key, 12) == DefaultPartitioner()(key, partitions, partitions)
+
+
+@pytest.mark.parametrize("state_key", ["500102001|day|2024-09-02", "global|person|P7", "global|ocds|500102#3"])
+def test_a_state_key_lives_in_the_partition_of_its_routing_key(state_key: str) -> None:
+    assert state_partition(state_key, 6) == partition_for(routing_key(state_key), 6)
+
+
+def test_the_declarations_held_for_a_partition_live_in_that_partition() -> None:
+    assert [state_partition(declaration_key(partition), 6) for partition in range(6)] == list(range(6))

@@ -54,7 +54,7 @@ class ErrorLog:
 def test_school_and_global_detectors_together_raise_the_alerts_of_one_engine() -> None:
     events = standard_mix(schools=12, days=3)
     rule_set = fixture_rule_set()
-    school = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=ErrorLog())
+    school = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
     global_ = GlobalDetector(rule_set, InMemoryStateStore(), on_rule_error=ErrorLog())
     first = school.process(records(events), detected_at=NOW)
     second = global_.process(forwarded(first.forwards), detected_at=NOW)
@@ -67,13 +67,13 @@ def test_school_and_global_detectors_together_raise_the_alerts_of_one_engine() -
 
 
 def test_alerts_carry_the_kafka_timestamp_of_the_record_that_raised_them() -> None:
-    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog())
+    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
     result = school.process(records([payment("500102000001", 1, 5), payment("500102000001", 2, 900_000)]), detected_at=NOW)
     assert [(r.alert.rule_id, r.origin_timestamp) for r in result.alerts] == [("TA", 1_725_000_001.0)]
 
 
 def test_unusable_records_are_rejected_and_the_batch_goes_on() -> None:
-    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog())
+    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
     good = records([payment("500102000001", 1, 900_000)])[0]
     bad = dataclasses.replace(good, offset=7, value=b"garbage")
     result = school.process([bad, good], detected_at=NOW)
@@ -88,7 +88,7 @@ def test_a_failing_rule_is_reported_and_the_other_rules_still_see_the_event() ->
     broken = SingleEventRule(dataclasses.replace(RULES[0].meta, id="TX"), explode)
     rule_set = build_rule_set((broken, RULES[0]), {"version": "t"})
     errors = ErrorLog()
-    result = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=errors).process(
+    result = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=errors, clock_topic="t.clock").process(
         records([payment("500102000001", 1, 900_000)]), detected_at=NOW
     )
     assert [r.alert.rule_id for r in result.alerts] == ["TA"]
@@ -112,7 +112,7 @@ def test_a_repartitioned_copy_updates_only_the_key_it_was_routed_by() -> None:
 
 def test_restart_rebuilds_timers_from_the_store_and_keeps_the_watermark() -> None:
     store = InMemoryStateStore()
-    school = SchoolDetector(fixture_rule_set(), store, on_rule_error=ErrorLog())
+    school = SchoolDetector(fixture_rule_set(), store, on_rule_error=ErrorLog(), clock_topic="t.clock")
     day_one = [meal("500102000001", n, minutes=n) for n in range(3)]
     school.process(records(day_one), detected_at=NOW)
     school.restart()

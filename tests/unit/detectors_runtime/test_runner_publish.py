@@ -48,17 +48,19 @@ def test_an_alert_with_neither_school_nor_district_is_dead_lettered() -> None:
     assert [rule for rule, _ in planned.invalid_alerts] == [alert.rule_id]
 
 
-def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_school_or_global_key() -> None:
+def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_school_global_key_or_declaration() -> None:
     changes = {
         "C_MEALS|S001|meals": b'{"state":{"n":1},"timer":null}',
         "E1|global|registrations#3": b'{"state":{"a":1}}',
         "F7|S002|invoices": None,
+        "@clock|@clock/4": b'{"through":"2024-09-04T08:00:00+08:00","offset":0,"timestamp":null}',
     }
     records = changelog_records(changes, "t.school-state-changelog", 6)
     assert [(r.key, r.partition) for r in records] == [
         (b'"C_MEALS|S001|meals"', partition_for("S001", 6)),
         (b'"E1|global|registrations#3"', partition_for("global|registrations", 6)),
         (b'"F7|S002|invoices"', partition_for("S002", 6)),
+        (b'"@clock|@clock/4"', 4),  # a clock declaration held for partition 4
     ]
     assert records[0].value == changes["C_MEALS|S001|meals"]  # as the engine encoded it
     assert records[2].value is None  # a tombstone: the key was deleted
