@@ -10,6 +10,11 @@ The district's systems are played by the simulator, each on its own ingest path
 file), attendance sheets behind a REST API (served here, from a thread, out of
 the folder the simulator writes), meal-fee exports in a drop folder, procurement
 as OCDS releases; everything else is pushed.
+
+Once the simulator has finished and every event it made has reached the pipeline, the demo
+declares that event time has reached now (``qinglian detectors clock``), as an operator does
+when a district's sources go quiet: the windows still open at the end of the simulated days
+(a term's canteen surplus, a month's subsidy claims) close and raise their alerts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -33,6 +39,7 @@ from qinglian.errors import StackError
 from qinglian.settings import Settings, project_root
 from qinglian.stack import control, postgres
 from qinglian.supervisor import ServiceSpec, Supervisor, supervised
+from services.detectors.core.eventtime import CHINA_TZ
 
 DEMO_DISTRICT = "500102"
 DEMO_USERS = (
@@ -329,17 +336,81 @@ def _run_services(
         report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
                f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
         report(_where_to_look(settings, plan, paths, password))
-        _watch(supervisor, settings, plan, duration, report)
+        connectors = [entry["id"] for entry in yaml.safe_load(paths.connectors.read_text(encoding="utf-8"))["connectors"]]
+        _watch(supervisor, settings, plan, _EndOfInput(settings, connectors, environment, report), duration, report)
 
 
-def _watch(supervisor: Supervisor, settings: Settings, plan: DemoPlan, duration: float | None, report: Report) -> None:
+def _watch(
+    supervisor: Supervisor,
+    settings: Settings,
+    plan: DemoPlan,
+    declare_end_of_input: Callable[[], bool],
+    duration: float | None,
+    report: Report,
+) -> None:
+    """Report progress until ``duration`` ends (or forever); once the simulator has finished,
+    ``declare_end_of_input`` until it says it did."""
     deadline = None if duration is None else time.monotonic() + duration
+    declared = False
     while deadline is None or time.monotonic() < deadline:
         time.sleep(min(5.0, max(0.1, (deadline - time.monotonic()) if deadline else 5.0)))
+        simulated = False
         for service in supervisor.failed():
-            finished_cleanly = service.spec.name == "simulator" and service.process.returncode == 0
-            if not finished_cleanly:
+            simulated = service.spec.name == "simulator" and service.process.returncode == 0
+            if not simulated:
                 raise StackError(
                     f"{service.spec.name} stopped with exit code {service.process.returncode}; see {service.log_path}"
                 )
         report(f"   {_progress_line(settings, plan)}")
+        if simulated and not declared:
+            declared = declare_end_of_input()
+
+
+class _EndOfInput:
+    """Declares event time up to now once every simulated event has reached the pipeline.
+
+    The simulator's pushes are answered before it exits; what it wrote to the pulled sources is
+    read by the first pass of each connector that begins after it exited. Passes of a connector
+    follow one another, so the second pass to end after the simulator was seen finished began
+    after it did. (Counting stored events instead does not work: the REST connector reads the
+    records at its cursor again on every pass, counted as duplicates.)"""
+
+    def __init__(self, settings: Settings, connectors: list[str], environment: dict[str, str], report: Report) -> None:
+        self._settings = settings
+        self._connectors = connectors
+        self._environment = environment
+        self._report = report
+        self._ended: dict[str, float] | None = None
+        """When each connector's latest pass ended, at the previous look that counted."""
+        self._rounds = 0
+        """Rounds since the simulator was seen finished in which every connector ended a pass."""
+
+    def __call__(self) -> bool:
+        """One look, after the simulator finished; True once declared."""
+        ended = _pull_passes(self._settings)
+        if self._ended is not None:
+            if not all(ended.get(name, 0.0) > self._ended.get(name, 0.0) for name in self._connectors):
+                return False
+            self._rounds += 1
+        self._ended = ended
+        if self._rounds < 2:
+            return False
+        now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+        declared = _qinglian(["detectors", "clock", "--through", now], self._environment)
+        if declared.returncode != 0:
+            raise StackError(f"qinglian detectors clock failed: {(declared.stderr or declared.stdout).strip()[-300:]}")
+        self._report(
+            f"⑤ 模拟事件已全部送达，声明事件时间已到 {now}，学期、月度窗口随之关闭 / every simulated event has "
+            f"arrived: declared event time up to {now} (qinglian detectors clock), so term and month windows close"
+        )
+        return True
+
+
+def _pull_passes(settings: Settings) -> dict[str, float]:
+    """When each pull connector last completed a pass (Unix seconds)."""
+    samples = _scrape(f"http://127.0.0.1:{settings.ingest_pull_metrics_port}/metrics")
+    return {
+        sample.labels["connector"]: sample.value
+        for sample in samples
+        if sample.name == "qinglian_ingest_connector_last_success_timestamp_seconds"
+    }

@@ -1,9 +1,10 @@
-"""`qinglian demo --duration 60`: the whole pipeline on a simulated district, end to end.
+"""`qinglian demo --duration 90`: the whole pipeline on a simulated district, end to end.
 
 Events reach the pipeline the ways schools deliver them: canteen purchase orders
 through a staging database, attendance through a REST API, meal-fee payments as
 CSV exports in a drop folder, procurement as OCDS releases, each read by its pull
-connector; everything else through the push API.
+connector; everything else through the push API. Once they all arrived, the demo
+declares the end of its input, and the term's windows close.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         demo = subprocess.run(
-            [sys.executable, "-m", "qinglian", "demo", "--duration", "60", "--schools", "20", "--days", "10",
+            [sys.executable, "-m", "qinglian", "demo", "--duration", "90", "--schools", "20", "--days", "10",
              "--seconds-per-day", "4"],
             env=environment, capture_output=True, text=True, timeout=300, check=False,
         )
@@ -83,6 +84,7 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
         assert "inspector /" in demo.stdout, "the demo prints the console login"
         assert "推送 pushed" in demo.stdout, "the demo prints its progress line"
+        assert "qinglian detectors clock" in demo.stdout, "the demo declares the end of its input\n" + demo.stdout[-2000:]
         assert console_seen.is_set(), "the console never answered during the demo"
         demo_connectors = yaml.safe_load((kafka_settings.state_path / "demo" / "connectors.yaml").read_text(encoding="utf-8"))
         kinds = {entry["id"]: entry["kind"] for entry in demo_connectors["connectors"]}
@@ -95,6 +97,8 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
             with engine.connect() as connection:
                 cases = connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
                 alerts = connection.execute(sa.text("SELECT count(*) FROM alerts")).scalar_one()
+                term_ends = connection.execute(sa.text("SELECT count(*) FROM alerts WHERE rule_id = 'C3'")).scalar_one()
         finally:
             engine.dispose()
         assert cases > 0 and alerts >= cases, demo.stdout[-2000:]
+        assert term_ends > 0, "C3 (a term's canteen surplus) closes only at the term's end: the declaration closed it"
