@@ -5,6 +5,7 @@ QinglianError
     ├── RulesConfigError          the rules file or a district override is invalid
     ├── UnknownRuleError          a rule id is not in the catalogue
     ├── RuleEvaluationError       a rule failed on one event (the runtime dead-letters it)
+    ├── TimeTextError             a time given on the command line is not a time
     └── OcdsInputError            an OCDS settings file cannot be used
 """
 
@@ -25,6 +26,10 @@ class UnknownRuleError(DetectorError):
     def __init__(self, rule_id: str, known: list[str]) -> None:
         super().__init__(f"未知规则 / unknown rule {rule_id!r}; known rules: {', '.join(known)}")
         self.rule_id = rule_id
+
+
+class TimeTextError(DetectorError):
+    pass
 
 
 class RuleEvaluationError(DetectorError):

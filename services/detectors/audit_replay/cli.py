@@ -100,7 +100,8 @@ def replay(
     from services.detectors.audit_replay.kafka_reading import KafkaSources
     from services.detectors.audit_replay.run import plan_request, run_replay
     from services.detectors.audit_replay.summary import summary_lines
-    from services.detectors.audit_replay.timerange import AuditRange, parse_duration, parse_moment
+    from services.detectors.audit_replay.timerange import AuditRange, parse_duration
+    from services.detectors.core.eventtime import parse_moment
 
     settings = ctx.obj.settings
     audit_range = AuditRange(

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.detectors.audit_replay.errors import ReplayRequestError
-from services.detectors.core.eventtime import CHINA_TZ, format_time, start_of
+from services.detectors.core.eventtime import format_time
 
 DURATION = re.compile(r"^\s*(\d+)\s*([wdhm]?)\s*$")
 DURATION_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "": "days"}
@@ -61,25 +61,6 @@ class AuditRange:
             "read_from": format_time(self.read_start),
             "read_to": None if self.read_end is None else format_time(self.read_end),
         }
-
-
-def parse_moment(text: str, *, option: str, end_of_day: bool = False) -> datetime:
-    """An RFC 3339 time, or a date meaning midnight in Asia/Shanghai; with ``end_of_day`` a date
-    means the midnight after it, so ``--to 2026-09-30`` includes the 30th."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    else:
-        return start_of(day + timedelta(days=1) if end_of_day else day)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ReplayRequestError(
-            f"{option} {text!r}: 时间格式错误 / not an RFC 3339 time or a date, "
-            "e.g. 2026-09-01 or 2026-09-01T08:00:00+08:00"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
 def parse_duration(text: str, *, option: str) -> timedelta:

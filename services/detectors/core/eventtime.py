@@ -10,6 +10,7 @@ import functools
 from datetime import date, datetime, time, timedelta, timezone
 
 from services.detectors.core.model import Event, Window
+from services.detectors.errors import TimeTextError
 
 # Rules turn the same few thousand timestamps (days, window ends, timers) back and forth
 # between text and datetime many times per event: both conversions are cached.
@@ -24,6 +25,26 @@ def parse_time(value: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"time {value!r} has no UTC offset")
     return moment
+
+
+def parse_moment(text: str, *, option: str, end_of_day: bool = False) -> datetime:
+    """A time a person typed (a command's ``option``): RFC 3339, China Standard Time without an
+    offset, or a date meaning midnight in Asia/Shanghai; with ``end_of_day`` a date means the
+    midnight after it, so ``--to 2026-09-30`` includes the 30th."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    else:
+        return start_of(day + timedelta(days=1) if end_of_day else day)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise TimeTextError(
+            f"{option} {text!r}: 时间格式错误 / not an RFC 3339 time or a date, "
+            "e.g. 2026-09-01 or 2026-09-01T08:00:00+08:00"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
 def event_time(event: Event) -> datetime:

@@ -74,20 +74,6 @@ def print_defaults() -> None:
     )
 
 
-def _moment(text: str, option: str) -> datetime:
-    """An ISO-8601 time; without an offset it is China Standard Time."""
-    from services.detectors.core.eventtime import CHINA_TZ
-    from services.detectors.errors import DetectorError
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise DetectorError(
-            f"{option} {text!r}: 时间格式错误 / not an ISO-8601 time, e.g. 2024-09-01T00:00+08:00"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
-
-
 @detectors_app.command("worker")
 def detectors_worker(
     ctx: typer.Context,
@@ -135,8 +121,8 @@ def detectors_clock(
         str,
         typer.Option(
             "--through",
-            help="事件时间已到此刻 / Every source has sent its events up to this time (ISO-8601; "
-            "without an offset, China Standard Time). Not later than now.",
+            help="事件时间已到此刻 / Every source has sent its events up to this time (RFC 3339, "
+            "China Standard Time without an offset, or a date: its midnight). Not later than now.",
         ),
     ],
 ) -> None:
@@ -144,10 +130,11 @@ def detectors_clock(
     (after the allowed lateness) although no later event has arrived, e.g. over a term break."""
     from datetime import UTC
 
+    from services.detectors.core.eventtime import parse_moment
     from services.detectors.errors import DetectorError
     from services.detectors.runtime.clock import declare_clock
 
-    moment = _moment(through, "--through")
+    moment = parse_moment(through, option="--through")
     if moment > datetime.now(UTC):
         raise DetectorError(
             f"--through {through!r}: 晚于当前时间 / is later than now: no source can have sent events from the future"
@@ -160,10 +147,10 @@ def detectors_clock(
 def detectors_replay(
     ctx: typer.Context,
     start: Annotated[
-        str | None, typer.Option("--from", help="起 / From this Kafka time (inclusive, ISO-8601).")
+        str | None, typer.Option("--from", help="起 / From this Kafka time (inclusive; RFC 3339 or a date).")
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="止 / To this Kafka time (exclusive, ISO-8601).")
+        str | None, typer.Option("--to", help="止 / To this Kafka time (exclusive; RFC 3339, or a date, included).")
     ] = None,
     rules: RulesFileOption = None,
     district: DistrictOption = None,
@@ -179,13 +166,14 @@ def detectors_replay(
     import orjson
 
     from services.detectors.core.config import load_rule_set
+    from services.detectors.core.eventtime import parse_moment
     from services.detectors.runtime.replay import replay
 
     result = replay(
         ctx.obj.settings,
         load_rule_set(rules, district),
-        start=None if start is None else _moment(start, "--from"),
-        end=None if end is None else _moment(end, "--to"),
+        start=None if start is None else parse_moment(start, option="--from"),
+        end=None if end is None else parse_moment(end, option="--to", end_of_day=True),
         detected_at=datetime.now(UTC),
     )
     lines = [orjson.dumps(alert.to_dict()) for alert in result.alerts]

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from qinglian.cli.context import CliState
 from qinglian.settings import Settings
 from services.detectors.audit_replay.cli import replay
-from services.detectors.audit_replay.errors import ReplayRequestError
+from services.detectors.errors import DetectorError
 
 
 def run(*arguments: str) -> None:
@@ -52,7 +52,7 @@ def run(*arguments: str) -> None:
     ],
 )
 def test_a_bad_request_is_refused_before_reading(arguments: list[str], message: str) -> None:
-    with pytest.raises(ReplayRequestError, match=message):
+    with pytest.raises(DetectorError, match=message):  # each a one-line error on the command line
         run(*arguments)
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.detectors.audit_replay.errors import ReplayRequestError
-from services.detectors.audit_replay.timerange import AuditRange, parse_duration, parse_moment
-from services.detectors.core.eventtime import CHINA_TZ
+from services.detectors.audit_replay.timerange import AuditRange, parse_duration
+from services.detectors.core.eventtime import CHINA_TZ, parse_moment
+from services.detectors.errors import TimeTextError
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def test_times_are_rfc3339_or_dates_in_shanghai(
 
 
 def test_a_bad_time_names_the_option_and_shows_an_example() -> None:
-    with pytest.raises(ReplayRequestError, match=r"--from '1 Sept'.*e\.g\. 2026-09-01"):
+    with pytest.raises(TimeTextError, match=r"--from '1 Sept'.*e\.g\. 2026-09-01"):
         parse_moment("1 Sept", option="--from")
 
 

@@ -68,7 +68,7 @@ def test_help_everywhere(command: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("through", "expected"),
-    [("2099-01-01T00:00+08:00", "later than now"), ("next monday", "not an ISO-8601 time")],
+    [("2099-01-01T00:00+08:00", "later than now"), ("next monday", "not an RFC 3339 time or a date")],
 )
 def test_a_clock_declaration_that_cannot_be_true(through: str, expected: str) -> None:
     # Refused before any broker is contacted: the bootstrap address here is unreachable.
