@@ -33,7 +33,8 @@ class WorkerProcess:
     def __init__(self, settings: Settings, log_dir: Path, name: str) -> None:
         self.log_path = log_dir / f"{name}.log"
         env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json"}
-        command = [sys.executable, "-m", "tests.integration.detectors.worker_main", str(free_port()), str(free_port())]
+        self.metrics_port = free_port()
+        command = [sys.executable, "-m", "tests.integration.detectors.worker_main", str(free_port()), str(self.metrics_port)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 

@@ -1,6 +1,6 @@
 """Detector workers on the real broker: alerts on the alerts topic, no second alert id on
 re-processing, the same alerts after one of two workers is killed with SIGKILL, and the windows
-a clock declaration closes.
+a clock declaration closes, and the declarations a killed worker had heard.
 
 The reference is one engine fed the same events in order (``AllRulesDetector``), without the
 final flush unless the stream declares its input complete (``qinglian detectors clock``). Events are published one
@@ -10,21 +10,24 @@ stream arrives; within a day, partitions interleave freely.
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian import broker
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings
-from qinglian.topics import alerts_topic, deadletter_topic, raw_topic
+from qinglian.topics import alerts_topic, clock_topic, deadletter_topic, raw_topic
 from services.detectors.core.alerts import Alert
 from services.detectors.runtime.app import detectors_app_id, watched_topics
 from services.detectors.runtime.clock import declare_clock
 from services.detectors.runtime.evaluate import delete_prefix, publish
+from services.detectors.runtime.messages import clock_record
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
 from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
@@ -156,6 +159,58 @@ def test_a_clock_declaration_closes_the_windows_no_later_event_closes(scoped: Se
         wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
     finally:
         alerts.close()
+
+
+def test_a_worker_killed_after_hearing_some_partitions_declarations_still_counts_them(
+    scoped: Settings, start_worker: Starter
+) -> None:
+    """The global rules move once every clock partition's declaration has come through: a worker
+    that heard half of them before it was killed must not wait for those again."""
+    settings = scoped
+    first = start_worker("first")
+    publish_day(settings, 0, [first])
+    through = BASE + timedelta(days=1, hours=2)
+    declare_in_partitions(settings, through, [0, 1, 2])
+    wait_until(lambda: caught_up(settings), timeout=TIMEOUT, describe=first.log_tail)
+    first.kill()
+
+    restarted = start_worker("restarted")
+    declare_in_partitions(settings, through, [3, 4, 5])
+
+    expected = (through - fixture_rule_set().allowed_lateness).timestamp()
+    wait_until(
+        lambda: global_watermark(restarted) == expected,
+        timeout=TIMEOUT,
+        describe=lambda: f"global watermark {global_watermark(restarted)}, expected {expected}\n{restarted.log_tail()}",
+    )
+
+
+def declare_in_partitions(settings: Settings, through: datetime, partitions: list[int]) -> None:
+    """A declaration in some partitions of the clock topic only (``declare_clock`` writes all)."""
+    producer = broker.durable_producer(settings, client_id="test-clock")
+    try:
+        for partition in partitions:
+            producer.send(clock_topic(settings), value=clock_record(through), partition=partition).get(timeout=TIMEOUT)
+    finally:
+        producer.close()
+
+
+def global_watermark(worker: WorkerProcess) -> float | None:
+    """The global rules' watermark the worker exports; None before it has one."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    return next(
+        (
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "qinglian_detectors_watermark_timestamp_seconds" and sample.labels.get("agent") == "global"
+        ),
+        None,
+    )
 
 
 def _difference(reader: TopicReader, expected: set[str]) -> str:
