@@ -236,8 +236,8 @@ class GlobalDetector(_Detector):
         the school workers of all of them have passed it on."""
         self.clocks = SourceClocks()
         self._partitions = partitions
-        self._declared: dict[int, datetime] = {}
-        """The latest declaration passed on from each clock partition, in any owned partition."""
+        self._heard: dict[int, dict[int, datetime]] = {}
+        """By owned partition: the latest declaration of each clock partition it carried."""
         self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
         self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
         self._store = store
@@ -250,15 +250,12 @@ class GlobalDetector(_Detector):
         return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
 
     def restart(self, owned: Collection[int] = ()) -> None:
-        """Rebuild the timers from the store, and the declarations from those ``owned`` heard."""
+        """Rebuild the timers from the store, and the declarations ``owned`` carried."""
         self._engines = {
             rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
             for rule_id, rules in self._rule_sets.items()
         }
-        self._declared = {}
-        for partition in owned:
-            for origin, through in self._heard(partition).items():
-                self._note(int(origin), parse_time(through))
+        self._heard = {partition: self._stored_declarations(partition) for partition in owned}
 
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         return list(enumerate(read_forwarded(record)))
@@ -279,29 +276,26 @@ class GlobalDetector(_Detector):
         return Stepped(forward.event, alerts, [], forward.timestamp)
 
     def _tick(self, record: Record, tick: Tick, detected_at: datetime) -> list[Alert]:
-        """Every engine's time moves to the earliest declaration of all clock partitions, once
-        each has one (the same tick reaches every repartitioned partition, so each global worker
-        hears from all of them)."""
+        """Every engine's time moves to the earliest declaration, once every owned partition has
+        carried one from each clock partition. A tick reaches every partition after the forwards
+        before it, so a partition that carried them all has had its events up to then; one still
+        behind (even unknown to the consumer's end offsets) holds the time back."""
         self.clocks.at((record.topic, record.partition), record.offset)
-        heard = self._heard(record.partition)
-        if str(tick.origin) not in heard or tick.through > parse_time(heard[str(tick.origin)]):
-            entry = {"heard": {**heard, str(tick.origin): format_time(tick.through)}}
+        heard = self._heard.setdefault(record.partition, {})
+        held = heard.get(tick.origin)
+        if held is None or tick.through > held:
+            heard[tick.origin] = tick.through
+            entry = {"heard": {str(origin): format_time(through) for origin, through in heard.items()}}
             self._store.put(DECLARATIONS, declaration_key(record.partition), entry, to_json(entry))
-        self._note(tick.origin, tick.through)
-        if len(self._declared) < self._partitions:
+        if any(len(carried) < self._partitions for carried in self._heard.values()):
             return []
-        through = min(self._declared.values())
+        through = min(moment for carried in self._heard.values() for moment in carried.values())
         return [alert for engine in self._engines.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
 
-    def _heard(self, partition: int) -> dict[str, str]:
-        """The latest declaration of each clock partition that ``partition`` carried, as stored."""
+    def _stored_declarations(self, partition: int) -> dict[int, datetime]:
         entry = self._store.get(DECLARATIONS, declaration_key(partition))
-        return {} if entry is None else entry["heard"]
-
-    def _note(self, origin: int, through: datetime) -> None:
-        held = self._declared.get(origin)
-        if held is None or through > held:
-            self._declared[origin] = through
+        heard = {} if entry is None else entry["heard"]
+        return {int(origin): parse_time(through) for origin, through in heard.items()}
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(

@@ -18,7 +18,7 @@ from services.detectors.runtime.messages import (
     read_clock,
     read_forwarded,
 )
-from services.detectors.runtime.partitioning import DECLARATIONS, declaration_key
+from services.detectors.runtime.partitioning import DECLARATIONS, declaration_key, partition_for
 from services.detectors.runtime.processor import AllRulesDetector, GlobalDetector, SchoolDetector
 from services.detectors.runtime.records import Record, UnusableRecord
 from services.detectors.runtime.runner import Outputs, bundles
@@ -169,6 +169,25 @@ def test_the_global_rules_move_once_every_clock_partition_passed_the_declaration
     both = detector.process(raw_records(bundles([Tick(NEXT_MORNING + timedelta(days=9), 1, None)], OUTPUTS)), detected_at=NOW)
     assert [raised.alert.rule_id for raised in both.alerts] == ["TGB"]
     assert detector.watermark == NEXT_MORNING - timedelta(hours=1)  # the earlier of the two declarations
+
+
+def test_the_global_rules_wait_for_the_declarations_in_every_partition_they_own() -> None:
+    """A partition still behind holds forwards from before the declarations: reading every clock
+    partition's declaration in another partition must not close their windows."""
+    rules = build_rule_set((global_day_rule(),), {"version": "test.1", "allowed_lateness_minutes": 60})
+    detector = GlobalDetector(rules, InMemoryStateStore(), on_rule_error=pytest.fail, partitions=2)
+    detector.restart(owned=range(OUTPUTS.partitions))
+    key = global_key("day", local_date(BASE).isoformat())
+    meals = [Forward(key, "TGB", event, None) for event in day_zero_meals()]
+    detector.process(raw_records(bundles(meals[:2], OUTPUTS)), detected_at=NOW)
+    behind = partition_for(key, OUTPUTS.partitions)
+    records = raw_records(bundles([*meals[2:], Tick(NEXT_MORNING, 0, None), Tick(NEXT_MORNING, 1, None)], OUTPUTS))
+
+    ahead = detector.process([r for r in records if r.partition != behind], detected_at=NOW)
+    assert ahead.alerts == []
+    caught_up = detector.process([r for r in records if r.partition == behind], detected_at=NOW)
+
+    assert [(raised.alert.rule_id, raised.alert.measured_value) for raised in caught_up.alerts] == [("TGB", "4")]
 
 
 def test_a_restarted_global_worker_still_holds_the_declarations_it_heard() -> None:
