@@ -34,13 +34,14 @@ class SourceClocks:
         self._current: Source | None = None
 
     def start_batch(self, ends: dict[Source, int | None], committed: Mapping[Source, int | None]) -> None:
-        """``ends``: each owned source's next offset to be written (None: not known yet);
+        """``ends``: each owned source's next offset to be written (None: not known yet), at least as
+        far as known before (a consumer's cached end offset may lag one it was told fresh);
         ``committed``: the group's committed offsets (what an earlier owner already read)."""
-        self._ends = ends
-        self._times = {source: time for source, time in self._times.items() if source in ends}
+        self._ends = {source: _later(end, self._ends.get(source)) for source, end in ends.items()}
+        self._times = {source: time for source, time in self._times.items() if source in self._ends}
         self._unread = {
             source
-            for source, end in ends.items()
+            for source, end in self._ends.items()
             if end is None or max(self._consumed.get(source, -1) + 1, committed.get(source) or 0) < end
         }
 
@@ -62,6 +63,10 @@ class SourceClocks:
             return max(self._times.values(), default=moment)
         held = [self._times.get(source) for source in self._unread]
         return None if any(time is None for time in held) else min(held)  # type: ignore[type-var]
+
+
+def _later(end: int | None, known: int | None) -> int | None:
+    return known if end is None else end if known is None else max(end, known)
 
 
 class SourceWatermarkEngine(Engine):

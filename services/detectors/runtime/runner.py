@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import faust
 import structlog
 from aiokafka import AIOKafkaProducer
-from faust.types import EventT
+from faust.types import TP, EventT
 
 from contracts.errors import ContractViolation
 from contracts.registry import validate
@@ -171,10 +171,15 @@ class BatchRunner:
         records = [_record(event) for event in events if event.message.partition in self._owned]
         consumer = self._app.consumer
         owned = [tp for tp in consumer.assignment() if tp.topic in self._sources]
+        ends: Mapping[TP, int | None] = {tp: consumer.highwater(tp) for tp in owned}
+        if any(record.topic == self.detector.clock_topic for record in records):
+            # The end offsets the consumer caches come with its fetches, and a raw partition's may
+            # predate the events its source sent before the declaration: ask the broker.
+            ends = await consumer.highwaters(*owned)
         # faust keeps the committed offsets it read at assignment; there is no public accessor.
         committed = consumer._committed_offset
         self.detector.clocks.start_batch(
-            {(tp.topic, tp.partition): consumer.highwater(tp) for tp in owned},
+            {(tp.topic, tp.partition): ends.get(tp) for tp in owned},
             {(tp.topic, tp.partition): committed.get(tp) for tp in owned},
         )
         result = self.detector.process(records, detected_at=datetime.now(UTC))

@@ -39,6 +39,14 @@ def test_offsets_committed_by_an_earlier_owner_count_as_read() -> None:
     assert at(clocks, A, 0, 3) == T0 + timedelta(hours=3)
 
 
+def test_an_end_offset_once_known_holds_although_a_later_batch_reports_an_older_one() -> None:
+    clocks = SourceClocks()
+    clocks.start_batch({A: 100, B: 50}, {})
+    at(clocks, B, 9, 1)
+    clocks.start_batch({A: 100, B: 10}, {})  # a cached end, older than the one fetched before
+    assert at(clocks, A, 0, 8) == T0 + timedelta(hours=1), "B still has records 10 to 49 to read"
+
+
 def test_an_unknown_end_offset_holds_until_the_source_delivers() -> None:
     clocks = SourceClocks()
     clocks.start_batch({A: 10, B: None}, {})
