@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -124,6 +124,10 @@ class _Detector:
                     result.processed_types.append(stepped.event["type"])
         return result
 
+    def reads_declarations(self, records: Sequence[Record]) -> bool:
+        """Whether processing ``records`` reads a clock declaration."""
+        return any(record.topic == self.clock_topic for record in records)
+
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         """The record's units of work, each with its index in the record (None: the record itself)."""
         if record.topic == self.clock_topic:
@@ -158,6 +162,9 @@ class SchoolDetector(_Detector):
     @property
     def watermark(self) -> datetime | None:
         return self._engine.watermark
+
+    def reads_declarations(self, records: Sequence[Record]) -> bool:
+        return bool(self._restored) or super().reads_declarations(records)
 
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         restored, self._restored = self._restored, []

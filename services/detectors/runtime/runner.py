@@ -172,7 +172,7 @@ class BatchRunner:
         consumer = self._app.consumer
         owned = [tp for tp in consumer.assignment() if tp.topic in self._sources]
         ends: Mapping[TP, int | None] = {tp: consumer.highwater(tp) for tp in owned}
-        if any(record.topic == self.detector.clock_topic for record in records):
+        if self.detector.reads_declarations(records):
             # The end offsets the consumer caches come with its fetches, and a raw partition's may
             # predate the events its source sent before the declaration: ask the broker.
             ends = await consumer.highwaters(*owned)

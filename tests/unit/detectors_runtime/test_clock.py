@@ -103,6 +103,7 @@ def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
     detector = school_detector()
     events = [*day_zero_meals(), payment(SCHOOL, 9, 5_000, minutes=30)]
     detector.clocks.start_batch({("raw", 0): len(events), (CLOCK, 0): 1}, {})
+    assert detector.reads_declarations([clock(NEXT_MORNING)]) and not detector.reads_declarations(raw(events))
 
     early = detector.process([clock(NEXT_MORNING)], detected_at=NOW)
     assert early.alerts == [] and early.forwards == []
@@ -121,6 +122,7 @@ def test_a_worker_that_restarts_still_holds_the_declaration_it_had_not_passed_on
 
     restarted = school_detector(store)  # a new process: the clock record's offset was committed
     restarted.restart(owned={0})
+    assert restarted.reads_declarations(raw(events)), "its runner asks the broker for fresh end offsets"
     restarted.clocks.start_batch({("raw", 0): len(events), (CLOCK, 0): 1}, {(CLOCK, 0): 1})
     late = restarted.process(raw(events), detected_at=NOW)
 
