@@ -38,6 +38,7 @@ from prometheus_client.samples import Sample
 from qinglian.errors import StackError
 from qinglian.settings import Settings, project_root
 from qinglian.stack import control, postgres
+from qinglian.stack.kafka import kafka_paths
 from qinglian.supervisor import ServiceSpec, Supervisor, supervised
 from services.detectors.core.eventtime import CHINA_TZ
 
@@ -114,6 +115,28 @@ def demo_database_url(settings: Settings) -> str:
     if settings.database_url == Settings.model_fields["database_url"].default:
         return postgres.database_url(settings)
     return settings.database_url
+
+
+def start_afresh(settings: Settings, report: Report) -> None:
+    """Stop the local stack and delete what it and earlier demos stored (Kafka's topics, the
+    PostgreSQL cluster with the cases, the pull checkpoints and the push API's memory of event
+    ids, the detectors' state, the demo's files), so the district is simulated into an empty
+    pipeline. A database configured elsewhere is not the demo's to delete: refused."""
+    if demo_database_url(settings) != postgres.database_url(settings):
+        raise StackError(
+            "--fresh 只清空本地栈的数据库 / --fresh empties only the local stack's database, and "
+            "QINGLIAN_DATABASE_URL names another one: unset it, or empty that database yourself"
+        )
+    control.down(settings, report=report)
+    stored = (
+        kafka_paths(settings).home,
+        postgres.postgres_paths(settings).home,
+        settings.state_path / "detectors",
+        DemoPaths(settings.state_path / "demo").home,
+    )
+    for folder in stored:
+        shutil.rmtree(folder, ignore_errors=True)
+    report(f"已清空 / deleted {', '.join(str(folder) for folder in stored)}")
 
 
 def _reset_sources(paths: DemoPaths) -> None:
@@ -300,8 +323,11 @@ def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, passwor
     )
 
 
-def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, report: Report) -> None:
+def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, report: Report, fresh: bool = False) -> None:
     paths = DemoPaths(settings.state_path / "demo")
+    if fresh:
+        report("⓪ 重新开始 / starting afresh: stopping the local stack and deleting its data")
+        start_afresh(settings, report=lambda message: report(f"   {message}"))
     report("① 启动本地栈 / starting the local stack (Kafka KRaft + PostgreSQL)")
     control.up(settings, report=lambda message: report(f"   {message}"))
     _reset_sources(paths)

@@ -22,6 +22,14 @@ def demo(
         float, typer.Option(help="每个模拟日的秒数 / Wall-clock seconds per simulated day.")
     ] = DEFAULT.seconds_per_day,
     workers: Annotated[int, typer.Option(help="检测 worker 数 / Detector workers.")] = DEFAULT.workers,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="重新开始 / Start afresh: stop the local stack and delete its data (topics, database, "
+            "detector state) and the demo's files first.",
+        ),
+    ] = False,
 ) -> None:
     """演示 / Run the whole pipeline on a simulated district; Ctrl-C stops it."""
     import signal
@@ -32,6 +40,6 @@ def demo(
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     plan = DemoPlan(schools=schools, days=days, seconds_per_day=seconds_per_day, workers=workers)
     try:
-        run_demo(ctx.obj.settings, plan, duration=duration, report=typer.echo)
+        run_demo(ctx.obj.settings, plan, duration=duration, report=typer.echo, fresh=fresh)
     except KeyboardInterrupt:
         typer.echo("已停止 / stopped")
