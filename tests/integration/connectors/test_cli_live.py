@@ -92,7 +92,7 @@ def test_run_once_pulls_every_source_and_status_shows_the_watermarks(
     assert status.exit_code == 0, status.output
     lines = {line["connector"]: line for line in json.loads(status.output)}
     assert lines[f"{connector_id}-db"]["watermark"] == "2024-09-01T21:00:00+08:00"
-    assert lines[f"{connector_id}-api"]["position"] == "page=3, since=2024-09-01T20:00:00"
+    assert lines[f"{connector_id}-api"]["position"] == "page=3, since=2024-09-01T20:00:00, delivered=1 id"
 
 
 def test_a_failing_source_fails_the_run_with_a_one_line_reason(

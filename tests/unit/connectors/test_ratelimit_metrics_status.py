@@ -72,17 +72,20 @@ def test_status_lists_streams_sums_up_files_and_shows_connectors_that_never_ran(
     lines = status_lines(
         [
             saved("canteen", "st_meal_fee_payment", {"updated_at": "2024-09-02T15:55:00", "key": 7}, 5),
+            saved("xueji", "attendance", {"cursor": "c9", "delivered": ["id-1", "id-2"]}, 1),
             saved("drop", "file:aa", {"file": "a.csv", "state": "done", "report": []}, 30),
             saved("drop", "file:bb", {"file": "b.csv", "state": "done", "report": [{"row": 3}]}, 20),
         ],
-        ["canteen", "drop", "ocds"],
+        ["canteen", "drop", "ocds", "xueji"],
         NOW,
     )
     assert [(line.connector_id, line.stream, line.lag_seconds) for line in lines] == [
         ("canteen", "st_meal_fee_payment", 300),
         ("drop", "files", 1200),
         ("ocds", "-", None),
+        ("xueji", "attendance", 60),
     ]
     assert lines[0].position == "updated_at=2024-09-02T15:55:00, key=7"
     assert lines[1].position.startswith("2 file(s): done 1, rejected 1; last ")
     assert lines[2].as_dict()["position"] == "从未拉取 / never pulled"
+    assert lines[3].position == "cursor=c9, delivered=2 ids"  # a REST page's ids, by their count

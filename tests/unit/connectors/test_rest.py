@@ -76,17 +76,27 @@ class TestCursorPagination:
         summary = pull(spec, serve(store), harness)
         assert subjects(harness) == [f"JF-2024-{n:06d}" for n in range(1, 6)]
         assert [r.get("cursor") for r in store.requests] == [None, "2", "4"]
-        assert harness.checkpoints.load("xueji-api")["meal-fees"].position == {"cursor": "4"}
+        last_page = [harness.published()[-1]["id"]]
+        assert harness.checkpoints.load("xueji-api")["meal-fees"].position == {"cursor": "4", "delivered": last_page}
         assert summary.results == {"accepted": 5}
 
-    def test_the_next_pass_rereads_the_last_page_and_continues(self, tmp_path: Path) -> None:
+    def test_the_next_pass_rereads_the_last_page_and_sends_only_what_is_new(self, tmp_path: Path) -> None:
         spec, store, harness = spec_for(tmp_path, CURSOR), RestSourceStore(), Harness()
         fill(store, spec, range(1, 6), "2024-09-01T20:00:00")
         pull(spec, serve(store), harness)
         fill(store, spec, range(6, 8), "2024-09-01T21:00:00")
         summary = pull(spec, serve(store), harness)
-        assert summary.results == {"duplicate": 1, "accepted": 2}
+        assert [r.get("cursor") for r in store.requests][3:] == ["4", "6"]  # the last page again, then on
+        assert summary.results == {"accepted": 2}  # item 5, read again, is not sent as a duplicate
         assert len(subjects(harness)) == len(set(subjects(harness))) == 7
+
+    def test_an_idle_source_read_again_sends_nothing(self, tmp_path: Path) -> None:
+        spec, store, harness = spec_for(tmp_path, CURSOR), RestSourceStore(), Harness()
+        fill(store, spec, range(1, 6), "2024-09-01T20:00:00")
+        pull(spec, serve(store), harness)
+        for _ in range(3):
+            assert pull(spec, serve(store), harness).results == {}
+        assert len(harness.published()) == 5
 
 
 class TestPagePagination:
@@ -94,7 +104,8 @@ class TestPagePagination:
         spec, store, harness = spec_for(tmp_path, PAGES), RestSourceStore(), Harness()
         fill(store, spec, range(1, 4), "2024-09-01T20:00:00")
         fill(store, spec, range(4, 6), "2024-09-01T20:05:00")
-        pull(spec, serve(store), harness)
+        summary = pull(spec, serve(store), harness)
+        assert summary.results == {"accepted": 5}  # item 4, at the boundary version, is read twice and sent once
         assert [(r["page"], r.get("updated_since")) for r in store.requests] == [
             ("1", None),
             ("2", "2024-09-01T20:00:00"),  # the first page shares one version: its page 1 was just read
@@ -103,7 +114,8 @@ class TestPagePagination:
         ]
         assert subjects(harness) == [f"JF-2024-{n:06d}" for n in range(1, 6)]
         checkpoint = harness.checkpoints.load("xueji-api")["meal-fees"]
-        assert checkpoint.position == {"page": 2, "since": "2024-09-01T20:05:00"}
+        boundary = [event["id"] for event in harness.published()[3:]]  # the last page read: items 4 and 5
+        assert checkpoint.position == {"page": 2, "since": "2024-09-01T20:05:00", "delivered": boundary}
         assert checkpoint.watermark is not None and checkpoint.watermark.isoformat() == "2024-09-01T20:05:00+08:00"
 
     def test_an_updated_record_comes_again_as_a_new_event(self, tmp_path: Path) -> None:

@@ -2,16 +2,15 @@
 
 Cursor style (preferred): position ``{"cursor": c}``. The next cursor from the
 answer becomes the position; at the end (no next cursor) the position stays, so
-the next pass re-reads the last page, which may have grown; items already stored
-come back "duplicate".
+the next pass re-reads the last page, which may have grown; the connector skips the
+items it read from that page before (``sources.rest``).
 
 Page style: position ``{"page": n, "since": v}``. With a ``since`` parameter the
 source filters ``version >= since`` and sorts by version ascending. After each
 page the position moves to ``since = version of the page's last item, page 1``,
 so a record updated during a pass (which moves to the end) cannot shift an unread
 record onto a page already read. Only when a whole page shares one version does
-the page number advance. Items at the boundary version are read twice and come
-back "duplicate". Without a ``since`` parameter the pages are read in order
+the page number advance. Items at the boundary version are read twice and sent once. Without a ``since`` parameter the pages are read in order
 and the last, partial page is read again on the next pass (append-only sources).
 """
 

@@ -66,7 +66,7 @@ def _lag(watermark: datetime | None, now: datetime) -> float | None:
 
 def _stream_line(saved: SavedCheckpoint, now: datetime) -> StatusLine:
     checkpoint = saved.checkpoint
-    position = ", ".join(f"{name}={value}" for name, value in checkpoint.position.items()) or "-"
+    position = ", ".join(f"{name}={_shown(value)}" for name, value in checkpoint.position.items()) or "-"
     return StatusLine(
         saved.connector_id,
         checkpoint.stream,
@@ -75,6 +75,13 @@ def _stream_line(saved: SavedCheckpoint, now: datetime) -> StatusLine:
         saved.saved_at,
         _lag(checkpoint.watermark, now),
     )
+
+
+def _shown(value: object) -> object:
+    """A position's value as status shows it: a list (the ids a REST page gave) by its length."""
+    if not isinstance(value, list):
+        return value
+    return f"{len(value)} id" if len(value) == 1 else f"{len(value)} ids"
 
 
 def _files_line(connector_id: str, files: list[SavedCheckpoint], now: datetime) -> StatusLine:

@@ -6,6 +6,11 @@ the pass fails with SourceUnavailable and the checkpoint stays where it was. A
 4xx or a body that is not the expected JSON is SourceRefused: retrying will not
 help, the configuration or the source must change.
 
+Paging reads some items again on purpose (see ``domain.paging``): the last page at the end of a
+pass, the items at the boundary version. The checkpoint keeps the event ids read from the last
+page, and items with those ids are skipped instead of coming back "duplicate" on every pass.
+An updated item has a new version, hence a new id, and is read.
+
 The HTTP transport is injected (``httpx.MockTransport`` in unit tests).
 """
 
@@ -28,6 +33,8 @@ from services.ingest.connectors.sources.base import BaseConnector
 from services.ingest.connectors.sources.ratelimit import RateLimiter
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+DELIVERED = "delivered"
+"""In a resource's checkpoint position: the ids of the events read from the last page."""
 
 
 class _RetryableAnswer(Exception):
@@ -73,7 +80,8 @@ class RestApiConnector(BaseConnector):
             yield from self._resource_batches(resource, checkpoint)
 
     def _resource_batches(self, resource: ResourceSpec, checkpoint: Checkpoint | None) -> Iterator[Batch]:
-        position: Mapping[str, Any] = checkpoint.position if checkpoint else {}
+        position: dict[str, Any] = dict(checkpoint.position) if checkpoint else {}
+        delivered = set(position.pop(DELIVERED, ()))
         watermark = checkpoint.watermark if checkpoint else None
         done = False
         while not done:
@@ -82,13 +90,14 @@ class RestApiConnector(BaseConnector):
             versions = [item.get(resource.mapping.version) if resource.mapping.version else None for item in items]
             following, done = resource.paging.advance(position, body, versions, resource.page_size)
             watermark = self._newest(versions) or watermark
-            if items or following != position:
-                events: list[object] = [self._event(resource, item) for item in items]
-                yield Batch(events, Checkpoint(resource.name, following, watermark))
-            position = following
+            identities = [resource.record_id(self.connector_id, item) for item in items]
+            unread = [(identity, item) for identity, item in zip(identities, items) if identity not in delivered]
+            if unread or following != position:
+                events: list[object] = [self._event(resource, item, identity) for identity, item in unread]
+                yield Batch(events, Checkpoint(resource.name, {**following, DELIVERED: identities}, watermark))
+            position, delivered = following, set(identities)
 
-    def _event(self, resource: ResourceSpec, item: Mapping[str, Any]) -> dict[str, Any]:
-        identity = resource.record_id(self.connector_id, item)
+    def _event(self, resource: ResourceSpec, item: Mapping[str, Any], identity: str) -> dict[str, Any]:
         return to_event(resource.mapping, item, source=self.common.event_source, event_id=identity)
 
     def _items(self, resource: ResourceSpec, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
