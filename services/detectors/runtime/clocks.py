@@ -66,7 +66,10 @@ class SourceClocks:
 
 
 def _later(end: int | None, known: int | None) -> int | None:
-    return known if end is None else end if known is None else max(end, known)
+    """The further of two end offsets, either of which may be unknown."""
+    if end is None or known is None:
+        return known if end is None else end
+    return max(end, known)
 
 
 class SourceWatermarkEngine(Engine):
