@@ -186,6 +186,9 @@ class BatchRunner:
         await self._publish(result)
         await self._write_state()
         self._count(result)
+        passed_on = {tick.origin: tick.through.isoformat() for tick in result.forwards if isinstance(tick, Tick)}
+        if passed_on:
+            log.info("clock_declarations_passed_on", through_by_clock_partition=passed_on)
         if time.monotonic() >= self._next_trim:
             release_free_memory()
             self._next_trim = time.monotonic() + TRIM_INTERVAL_SECONDS
