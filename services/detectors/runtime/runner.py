@@ -230,6 +230,8 @@ class BatchRunner:
         self._table.data.write(((r.partition, r.key, r.value) for r in records), offsets)
 
     def _count(self, result: BatchResult) -> None:
+        if result.rejected:
+            log.warning("records_deadlettered", count=len(result.rejected), reason=str(result.rejected[0].problem))
         if self._metrics is None:
             return
         for event_type, count in Counter(result.processed_types).items():
@@ -238,8 +240,6 @@ class BatchRunner:
         watermark = self.detector.watermark
         if watermark is not None:
             self._metrics.watermark.labels(self._agent).set(watermark.timestamp())
-        if result.rejected:
-            log.warning("records_deadlettered", count=len(result.rejected), reason=str(result.rejected[0].problem))
 
     def _rule_failed(self, rule_id: str, message: str) -> None:
         log.error("rule_error", rule=rule_id, error=message)
