@@ -398,8 +398,7 @@ class _EndOfInput:
     The simulator's pushes are answered before it exits; what it wrote to the pulled sources is
     read by the first pass of each connector that begins after it exited. Passes of a connector
     follow one another, so the second pass to end after the simulator was seen finished began
-    after it did. (Counting stored events instead does not work: the REST connector reads the
-    records at its cursor again on every pass, counted as duplicates.)"""
+    after it did."""
 
     def __init__(self, settings: Settings, connectors: list[str], environment: dict[str, str], report: Report) -> None:
         self._settings = settings

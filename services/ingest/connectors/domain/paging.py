@@ -10,8 +10,9 @@ source filters ``version >= since`` and sorts by version ascending. After each
 page the position moves to ``since = version of the page's last item, page 1``,
 so a record updated during a pass (which moves to the end) cannot shift an unread
 record onto a page already read. Only when a whole page shares one version does
-the page number advance. Items at the boundary version are read twice and sent once. Without a ``since`` parameter the pages are read in order
-and the last, partial page is read again on the next pass (append-only sources).
+the page number advance. Items at the boundary version are read twice and sent
+once. Without a ``since`` parameter the pages are read in order and the last,
+partial page is read again on the next pass (append-only sources).
 """
 
 from __future__ import annotations
