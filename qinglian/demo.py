@@ -160,7 +160,8 @@ def _rest_source(paths: DemoPaths, token: str) -> Iterator[str]:
         yield base_url
 
 
-def _prepare(paths: DemoPaths, rest_url: str) -> tuple[str, str]:
+def _prepare(paths: DemoPaths, rest_url: str) -> tuple[str, str, list[str]]:
+    """The push secret, the demo password and the pull connectors' ids."""
     paths.home.mkdir(parents=True, exist_ok=True)
     for path in (paths.secret, paths.password):
         if not path.exists():
@@ -173,12 +174,13 @@ def _prepare(paths: DemoPaths, rest_url: str) -> tuple[str, str]:
         f"    keys: [{{id: {PUSH_KEY}, secret_env: {SECRET_VARIABLE}}}]\n"
         '    event_types: ["cn.edu.qinglian.*"]\n    school_ids: ["*"]\n'
     )
-    write_connectors(paths, rest_url)
-    return paths.secret.read_text(), paths.password.read_text()
+    connectors = write_connectors(paths, rest_url)
+    return paths.secret.read_text(), paths.password.read_text(), connectors
 
 
-def write_connectors(paths: DemoPaths, rest_url: str) -> None:
-    """The deployed connectors, one of each kind, pointed at the demo's sources and polling every few seconds."""
+def write_connectors(paths: DemoPaths, rest_url: str) -> list[str]:
+    """The deployed connectors, one of each kind, pointed at the demo's sources and polling every few
+    seconds; returns their ids."""
     deployed = project_root() / DEPLOYED_CONNECTORS
     try:
         document = yaml.safe_load(deployed.read_text(encoding="utf-8"))
@@ -203,6 +205,7 @@ def write_connectors(paths: DemoPaths, rest_url: str) -> None:
         + yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
+    return [entry["id"] for entry in document["connectors"]]
 
 
 def _qinglian(arguments: list[str], environment: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -333,7 +336,7 @@ def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, repo
     _reset_sources(paths)
     rest_token = secrets.token_urlsafe(18)
     with _rest_source(paths, rest_token) as rest_url:
-        push_secret, password = _prepare(paths, rest_url)
+        push_secret, password, connectors = _prepare(paths, rest_url)
         environment = {
             **os.environ,
             "QINGLIAN_DATABASE_URL": demo_database_url(settings),
@@ -342,7 +345,7 @@ def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, repo
         }
         report("② 迁移数据库、创建演示账号 / migrating the database, creating demo accounts")
         _migrate_and_seed_accounts(environment, password)
-        _run_services(settings, plan, paths, environment, password, duration, report)
+        _run_services(settings, plan, paths, environment, password, connectors, duration, report)
 
 
 def _run_services(
@@ -351,6 +354,7 @@ def _run_services(
     paths: DemoPaths,
     environment: dict[str, str],
     password: str,
+    connectors: list[str],
     duration: float | None,
     report: Report,
 ) -> None:
@@ -362,7 +366,6 @@ def _run_services(
         report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
                f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
         report(_where_to_look(settings, plan, paths, password))
-        connectors = [entry["id"] for entry in yaml.safe_load(paths.connectors.read_text(encoding="utf-8"))["connectors"]]
         _watch(supervisor, settings, plan, _EndOfInput(settings, connectors, environment, report), duration, report)
 
 

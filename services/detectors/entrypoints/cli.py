@@ -130,6 +130,7 @@ def detectors_clock(
     (after the allowed lateness) although no later event has arrived, e.g. over a term break."""
     from datetime import UTC
 
+    from qinglian import broker
     from services.detectors.core.eventtime import parse_moment
     from services.detectors.errors import DetectorError
     from services.detectors.runtime.clock import declare_clock
@@ -139,6 +140,7 @@ def detectors_clock(
         raise DetectorError(
             f"--through {through!r}: 晚于当前时间 / is later than now: no source can have sent events from the future"
         )
+    broker.ensure_topics(ctx.obj.settings)
     partitions = declare_clock(ctx.obj.settings, moment)
     typer.echo(f"已声明事件时间 / event time declared through {moment.isoformat()} ({partitions} partitions)")
 

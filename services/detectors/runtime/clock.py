@@ -26,10 +26,9 @@ SEND_TIMEOUT_SECONDS = 30.0
 
 
 def declare_clock(settings: Settings, through: datetime) -> int:
-    """Write the declaration to every partition of the clock topic and wait for the broker's
-    acknowledgement; returns the number of partitions written."""
+    """Write the declaration to every partition of the clock topic (which the caller has made
+    sure exists) and wait for the broker's acknowledgement; returns the number of partitions written."""
     value = clock_record(through)
-    broker.ensure_topics(settings)
     topic = clock_topic(settings)
     producer = broker.durable_producer(settings, client_id="qinglian-clock")
     try:

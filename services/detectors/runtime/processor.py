@@ -167,8 +167,9 @@ class SchoolDetector(_Detector):
         return bool(self._restored) or super().reads_declarations(records)
 
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
-        restored, self._restored = self._restored, []
-        return super().process([*restored, *records], detected_at=detected_at)
+        if self._restored:  # rarely: the first batch after a restart with declarations held
+            records, self._restored = [*self._restored, *records], []
+        return super().process(records, detected_at=detected_at)
 
     def restart(self, owned: Collection[int] = ()) -> None:
         """Rebuild the timers from the store: call after this worker's partitions changed to
