@@ -11,6 +11,7 @@ import base64
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,11 +137,20 @@ def _java_command(paths: KafkaPaths, main: str, *arguments: str) -> list[str]:
     ]
 
 
+def new_cluster_id(random_uuid: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64. One that starts with "-" would read
+    as an option on the storage tool's command line (1 in 64), so, as Kafka's own Uuid does,
+    draw again."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(random_uuid().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_storage(paths: KafkaPaths) -> None:
     if (paths.data / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    command = _java_command(paths, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(paths.config))
+    command = _java_command(paths, STORAGE_TOOL, "format", "-t", new_cluster_id(), "-c", str(paths.config))
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StackError(f"formatting Kafka storage failed: {(result.stdout + result.stderr).strip()[-300:]}")
