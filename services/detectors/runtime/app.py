@@ -14,7 +14,8 @@ Topology (every topic has ``settings.topic_partitions`` partitions)::
                                                     table global-state (changelog)
 
 Each agent takes batches (``take_events``) and hands them to a ``BatchRunner``
-(runner.py: detector → publish → write state, which makes a SIGKILL safe).
+(runner.py: detector → publish → write state, which makes a SIGKILL safe); a timer runs
+an empty batch for partitions that came to the worker with nothing to read.
 State lives in RocksDB tables backed by changelog topics (``rocks``: one database
 per partition, each key in its own partition's database): a restarted worker
 replays the changelog written since its store's last offset before it reads events.
@@ -55,6 +56,9 @@ class RuntimeOptions:
     takes and its stream buffers: a thousand of them would hold ~100,000 events at once."""
     batch_within: float = 0.1
     """Seconds a batch waits to fill: the floor of event-to-alert latency at low load."""
+    takeover_check_interval: float = 1.0
+    """Seconds between checks for partitions that came to this worker with nothing to read yet
+    (``BatchRunner.take_over_quiet_partitions``)."""
     session_timeout: float = 30.0
     rebalance_timeout: float = 30.0
     heartbeat_interval: float = 3.0
@@ -202,5 +206,10 @@ def create_app(
     async def detect_global_rules(stream: faust.StreamT) -> None:
         async for events in stream.take_events(options.bundle_batch_size, within=options.batch_within):
             await global_.run(events)
+
+    @app.timer(interval=options.takeover_check_interval, traced=False)
+    async def take_over_quiet_partitions() -> None:
+        for runner in (school, global_):
+            await runner.take_over_quiet_partitions()
 
     return app

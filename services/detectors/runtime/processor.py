@@ -246,6 +246,7 @@ class GlobalDetector(_Detector):
         self._partitions = partitions
         self._heard: dict[int, dict[int, datetime]] = {}
         """By owned partition: the latest declaration of each clock partition it carried."""
+        self._restarted = False
         self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
         self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
         self._store = store
@@ -258,12 +259,24 @@ class GlobalDetector(_Detector):
         return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
 
     def restart(self, owned: Collection[int] = ()) -> None:
-        """Rebuild the timers from the store, and the declarations ``owned`` carried."""
+        """Rebuild the timers from the store, and the declarations ``owned`` carried. The next
+        batch, empty or not, first moves to them if every owned partition carried one from each
+        clock partition: a worker left with fewer partitions may now have all it waits for."""
         self._engines = {
             rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
             for rule_id, rules in self._rule_sets.items()
         }
         self._heard = {partition: self._stored_declarations(partition) for partition in owned}
+        self._restarted = True
+
+    def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
+        if not self._restarted:
+            return super().process(records, detected_at=detected_at)
+        self._restarted = False
+        heard = [RaisedAlert(alert, None) for alert in self._advance_to_declarations(detected_at)]
+        result = super().process(records, detected_at=detected_at)
+        result.alerts[:0] = heard
+        return result
 
     def _units(self, record: Record) -> list[tuple[int | None, Any]]:
         return list(enumerate(read_forwarded(record)))
@@ -295,7 +308,10 @@ class GlobalDetector(_Detector):
             heard[tick.origin] = tick.through
             entry = {"heard": {str(origin): format_time(through) for origin, through in heard.items()}}
             self._store.put(DECLARATIONS, declaration_key(record.partition), entry, to_json(entry))
-        if any(len(carried) < self._partitions for carried in self._heard.values()):
+        return self._advance_to_declarations(detected_at)
+
+    def _advance_to_declarations(self, detected_at: datetime) -> list[Alert]:
+        if not self._heard or any(len(carried) < self._partitions for carried in self._heard.values()):
             return []
         through = min(moment for carried in self._heard.values() for moment in carried.values())
         return [alert for engine in self._engines.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]

@@ -14,6 +14,7 @@ out again with the same ids.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -162,10 +163,24 @@ class BatchRunner:
         self._metrics = metrics
         self._owned: frozenset[int] = frozenset()
         self._next_trim = 0.0
+        self._one_batch_at_a_time = asyncio.Lock()
         self.store = BufferedTableStore(table.data, self._owns)
         self.detector = detector_factory(self.store)
 
     async def run(self, events: Sequence[EventT]) -> None:
+        async with self._one_batch_at_a_time:
+            await self._run(events)
+
+    async def take_over_quiet_partitions(self) -> None:
+        """Run an empty batch when partitions came to this worker and no event of theirs has yet:
+        what their state holds acts now, not at their next event. A declaration the previous
+        owner read and had not passed on (it read the clock record, so the group will not hand
+        it out again) is made when the sources are quiet, and would otherwise wait for the
+        next event, which may come weeks later."""
+        if not self._app.rebalancing and self._assigned() != self._owned:
+            await self.run([])
+
+    async def _run(self, events: Sequence[EventT]) -> None:
         self._follow_assignment()
         # A batch may still hold records of partitions revoked meanwhile: their new owner re-reads them.
         records = [_record(event) for event in events if event.message.partition in self._owned]
@@ -185,7 +200,7 @@ class BatchRunner:
         result = self.detector.process(records, detected_at=datetime.now(UTC))
         await self._publish(result)
         await self._write_state()
-        self._count(result)
+        self._count(result, read_any=bool(records))
         passed_on = {tick.origin: tick.through.isoformat() for tick in result.forwards if isinstance(tick, Tick)}
         if passed_on:
             log.info("clock_declarations_passed_on", through_by_clock_partition=passed_on)
@@ -200,8 +215,11 @@ class BatchRunner:
     def _owns(self, state_key: str) -> bool:
         return state_partition(state_key, self._outputs.partitions) in self._owned
 
+    def _assigned(self) -> frozenset[int]:
+        return frozenset(tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._ownership_topic)
+
     def _follow_assignment(self) -> None:
-        owned = frozenset(tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._ownership_topic)
+        owned = self._assigned()
         if owned != self._owned:
             self._owned = owned
             self.detector.restart(owned)
@@ -229,14 +247,15 @@ class BatchRunner:
         offsets = {tp.partition: offset for tp, offset in written.items()}
         self._table.data.write(((r.partition, r.key, r.value) for r in records), offsets)
 
-    def _count(self, result: BatchResult) -> None:
+    def _count(self, result: BatchResult, *, read_any: bool) -> None:
         if result.rejected:
             log.warning("records_deadlettered", count=len(result.rejected), reason=str(result.rejected[0].problem))
         if self._metrics is None:
             return
         for event_type, count in Counter(result.processed_types).items():
             self._metrics.events.labels(event_type, "processed").inc(count)
-        self._metrics.last_event.set(time.time())
+        if read_any:
+            self._metrics.last_event.set(time.time())
         watermark = self.detector.watermark
         if watermark is not None:
             self._metrics.watermark.labels(self._agent).set(watermark.timestamp())

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from kafka import OffsetAndMetadata, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from qinglian import broker
@@ -28,8 +29,10 @@ from services.detectors.runtime.app import detectors_app_id, watched_topics
 from services.detectors.runtime.clock import declare_clock
 from services.detectors.runtime.evaluate import delete_prefix, publish
 from services.detectors.runtime.messages import clock_record
-from services.detectors.runtime.processor import AllRulesDetector
+from services.detectors.runtime.processor import AllRulesDetector, SchoolDetector
 from services.detectors.runtime.records import Record
+from services.detectors.runtime.runner import changelog_records
+from services.detectors.runtime.store import BufferedTableStore
 from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
 from tests.unit.detectors_runtime.fixture_rules import BASE, encoded, fixture_rule_set, standard_mix
 
@@ -185,14 +188,61 @@ def test_a_worker_killed_after_hearing_some_partitions_declarations_still_counts
     )
 
 
-def declare_in_partitions(settings: Settings, through: datetime, partitions: list[int]) -> None:
-    """A declaration in some partitions of the clock topic only (``declare_clock`` writes all)."""
+def declare_in_partitions(settings: Settings, through: datetime, partitions: list[int]) -> dict[int, int]:
+    """A declaration in some partitions of the clock topic only (``declare_clock`` writes all);
+    returns the offset of each partition's record."""
     producer = broker.durable_producer(settings, client_id="test-clock")
     try:
-        for partition in partitions:
-            producer.send(clock_topic(settings), value=clock_record(through), partition=partition).get(timeout=TIMEOUT)
+        return {
+            partition: producer.send(clock_topic(settings), value=clock_record(through), partition=partition).get(timeout=TIMEOUT).offset
+            for partition in partitions
+        }
     finally:
         producer.close()
+
+
+def test_a_declaration_the_previous_owner_held_is_passed_on_with_nothing_left_to_read(
+    scoped: Settings, start_worker: Starter
+) -> None:
+    """A worker read the declarations (so the group will not hand their records out again) but had
+    not passed them on when its partitions moved; the sources are quiet, so no event follows. The
+    new owner must act on what it recovered without waiting for one."""
+    settings = scoped
+    first = start_worker("first")
+    publish_day(settings, 0, [first])
+    first.stop()
+
+    through = BASE + timedelta(days=1, hours=2)
+    offsets = declare_in_partitions(settings, through, list(range(settings.topic_partitions)))
+    hold_as_a_previous_owner(settings, through, offsets)
+    alerts = TopicReader(settings, alerts_topic(settings))
+    try:
+        start_worker("taking-over")
+        expected = {alert.alert_id for alert in reference_alerts(standard_mix(SCHOOLS, 1), complete=True)}
+        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+    finally:
+        alerts.close()
+
+
+def hold_as_a_previous_owner(settings: Settings, through: datetime, offsets: dict[int, int]) -> None:
+    """What a worker leaves when it read the declarations at ``offsets`` while a raw partition
+    still had unread events: the declarations held in its changelog, their records committed."""
+    store = BufferedTableStore({}, owns=lambda key: True)
+    detector = SchoolDetector(fixture_rule_set(), store, on_rule_error=pytest.fail, clock_topic=clock_topic(settings))
+    clock_sources = {(clock_topic(settings), partition): offset + 1 for partition, offset in offsets.items()}
+    detector.clocks.start_batch({("unread raw partition", 0): None, **clock_sources}, {})
+    records = [Record(clock_topic(settings), partition, offset, None, None, clock_record(through)) for partition, offset in offsets.items()]
+    assert detector.process(records, detected_at=datetime.now(UTC)).forwards == []
+    changelog = f"{detectors_app_id(settings)}-school-state-changelog"
+    producer = broker.durable_producer(settings, client_id="test-previous-owner")
+    committer = broker.consumer(settings, group_id=detectors_app_id(settings))
+    try:
+        for record in changelog_records(store.take_changes(), changelog, settings.topic_partitions):
+            producer.send(record.topic, key=record.key, value=record.value, partition=record.partition).get(timeout=TIMEOUT)
+        committer.commit({TopicPartition(clock_topic(settings), p): OffsetAndMetadata(o + 1, "", -1) for p, o in offsets.items()})
+    finally:
+        producer.close()
+        committer.close()
 
 
 def global_watermark(worker: WorkerProcess) -> float | None:

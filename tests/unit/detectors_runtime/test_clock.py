@@ -148,6 +148,22 @@ def test_a_declaration_not_passed_on_goes_with_its_partition_through_a_rebalance
     assert moved.forwards == [Tick(NEXT_MORNING, 1, 1_725_000_100.0)]
 
 
+def test_a_partition_taken_over_passes_its_held_declaration_on_in_an_empty_batch() -> None:
+    """Its previous owner read the clock record, so the new owner may have nothing to read: the
+    runner then runs an empty batch, and the declaration must not wait for the next event."""
+    store = InMemoryStateStore()
+    previous = school_detector(store)
+    previous.clocks.start_batch({("raw", 1): 1, (CLOCK, 1): 1}, {})
+    assert previous.process([clock(NEXT_MORNING, partition=1)], detected_at=NOW).forwards == []  # raw 1 unread
+
+    taken_over = school_detector(store)
+    taken_over.restart(owned={1})
+    assert taken_over.reads_declarations([])
+    taken_over.clocks.start_batch({("raw", 1): 1, (CLOCK, 1): 1}, {("raw", 1): 1, (CLOCK, 1): 1})
+
+    assert taken_over.process([], detected_at=NOW).forwards == [Tick(NEXT_MORNING, 1, 1_725_000_100.0)]
+
+
 def global_day_rule() -> StatefulRule:
     """Rule TB as a global rule: one window per day for the whole district."""
     day_rule = RULES[1]
@@ -212,3 +228,25 @@ def test_replay_reads_declarations_from_the_clock_topic_as_the_worker_does() -> 
     result = replay.process([*raw(day_zero_meals()), clock(NEXT_MORNING)], detected_at=NOW)
     assert [raised.alert.rule_id for raised in result.alerts] == ["TB"]
     assert result.processed_types == [meal(SCHOOL, 0)["type"]] * 4
+
+
+def test_a_worker_left_with_the_partitions_that_heard_every_declaration_moves_at_once() -> None:
+    """Its other partition held it back; once that partition went to another worker, nothing new
+    may come (the sources are quiet): the first batch after the rebalance, even empty, moves it."""
+    rules = build_rule_set((global_day_rule(),), {"version": "test.1", "allowed_lateness_minutes": 60})
+    store = InMemoryStateStore()
+    key = global_key("day", local_date(BASE).isoformat())
+    carrying = partition_for(key, OUTPUTS.partitions)
+    behind = (carrying + 1) % OUTPUTS.partitions
+    meals = [Forward(key, "TGB", event, None) for event in day_zero_meals()]
+    records = raw_records(bundles([*meals, Tick(NEXT_MORNING, 0, None), Tick(NEXT_MORNING, 1, None)], OUTPUTS))
+    before = GlobalDetector(rules, store, on_rule_error=pytest.fail, partitions=2)
+    before.restart(owned={carrying, behind})
+    assert before.process([r for r in records if r.partition == carrying], detected_at=NOW).alerts == []
+
+    after = GlobalDetector(rules, store, on_rule_error=pytest.fail, partitions=2)
+    after.restart(owned={carrying})
+    moved = after.process([], detected_at=NOW)
+
+    assert [raised.alert.rule_id for raised in moved.alerts] == ["TGB"]
+    assert after.process([], detected_at=NOW).alerts == []
