@@ -10,7 +10,7 @@ is an observation, it must never stop the service it watches.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import structlog
 from kafka import KafkaConsumer, TopicPartition
@@ -40,8 +40,11 @@ class LagExporter:
         registry: CollectorRegistry,
         *,
         interval: float = 15.0,
+        on_measure: Callable[[dict[TopicPartition, int]], None] | None = None,
     ) -> None:
+        """``on_measure``: also told every measurement the background thread makes."""
         self._settings = settings
+        self._on_measure = on_measure
         self._group = group
         self._topics = tuple(topics)
         self._interval = interval
@@ -85,7 +88,9 @@ class LagExporter:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.measure()
+                lag = self.measure()
+                if self._on_measure is not None:
+                    self._on_measure(lag)
             except (KafkaError, QinglianError, OSError) as exc:
                 log.warning("consumer_lag_unavailable", group=self._group, error=str(exc))
             self._stop.wait(self._interval)

@@ -123,9 +123,12 @@ HEALTH = dashboard(
             ('process_resident_memory_bytes{job=~"qinglian-.*"}', "{{job}} {{instance}}"),
         ), unit="bytes"),
         Panel("CPU", (('rate(process_cpu_seconds_total{job=~"qinglian-.*"}[5m])', "{{job}} {{instance}}"),), unit="percentunit"),
-        Panel("最后事件 / Seconds since a detector last processed an event", (
+        Panel("最后读取 / Seconds since a detector worker last read a record", (
             ("time() - max by (instance) (qinglian_detectors_last_event_timestamp_seconds)", "{{instance}}"),
         ), unit="s"),
+        Panel("检测积压 / Backlog of each detector worker (its partitions' lag)", (
+            ("max by (instance) (qinglian_detectors_backlog_messages)", "{{instance}}"),
+        )),
         Panel("规则错误 / Rule errors", (("sum by (rule) (increase(qinglian_detectors_rule_errors_total[1h]))", "{{rule}}"),)),
     ],
 )

@@ -56,9 +56,9 @@ class RuntimeOptions:
     takes and its stream buffers: a thousand of them would hold ~100,000 events at once."""
     batch_within: float = 0.1
     """Seconds a batch waits to fill: the floor of event-to-alert latency at low load."""
-    takeover_check_interval: float = 1.0
-    """Seconds between checks for partitions that came to this worker with nothing to read yet
-    (``BatchRunner.take_over_quiet_partitions``)."""
+    assignment_check_interval: float = 1.0
+    """Seconds between looks at the worker's assignment: for partitions that came to it with
+    nothing to read yet (``BatchRunner.take_over_quiet_partitions``), and for its backlog metric."""
     session_timeout: float = 30.0
     rebalance_timeout: float = 30.0
     heartbeat_interval: float = 3.0
@@ -207,8 +207,10 @@ def create_app(
         async for events in stream.take_events(options.bundle_batch_size, within=options.batch_within):
             await global_.run(events)
 
-    @app.timer(interval=options.takeover_check_interval, traced=False)
-    async def take_over_quiet_partitions() -> None:
+    @app.timer(interval=options.assignment_check_interval, traced=False)
+    async def watch_assignment() -> None:
+        if metrics is not None:
+            metrics.observe_assignment(app.consumer.assignment())
         for runner in (school, global_):
             await runner.take_over_quiet_partitions()
 

@@ -1,8 +1,10 @@
 """The detector worker's Prometheus metrics, on a registry of its own.
 
 ``qinglian_detectors_last_event_timestamp_seconds`` is the wall-clock time the
-worker last processed an event: ``time() - value`` growing while the consumer
-lag (``qinglian_consumer_lag_messages``) is not zero is a stalled consumer.
+worker last read a record (its start, before the first), and
+``qinglian_detectors_backlog_messages`` what waits in the partitions it is assigned:
+``time() - value`` growing while its own backlog is not zero is a stalled worker, even
+while the other workers of the group keep the group's lag moving.
 ``qinglian_detectors_watermark_timestamp_seconds`` is the event time up to which the
 worker's input is complete: windows and deadlines before it have closed. Far behind the
 wall clock with no lag, the sources are quiet (a term break): ``qinglian detectors clock``
@@ -11,7 +13,7 @@ closes what is due.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -38,9 +40,15 @@ class DetectorMetrics:
         )
         self.last_event = Gauge(
             "qinglian_detectors_last_event_timestamp_seconds",
-            "Wall-clock time (Unix seconds) at which the worker last processed an event.",
+            "Wall-clock time (Unix seconds) at which the worker last read a record (its start, before the first).",
             registry=registry,
         )
+        self.backlog = Gauge(
+            "qinglian_detectors_backlog_messages",
+            "Messages not yet committed in the partitions assigned to this worker: its share of the group's lag.",
+            registry=registry,
+        )
+        self._assigned: frozenset[tuple[str, int]] = frozenset()
         self.watermark = Gauge(
             "qinglian_detectors_watermark_timestamp_seconds",
             "Event time (Unix seconds) up to which the worker's input is complete, by agent "
@@ -56,3 +64,13 @@ class DetectorMetrics:
         """Create every enabled rule's error series at 0, so "how many rule errors?" has an answer before the first."""
         for rule_id in rule_ids:
             self.rule_errors.labels(rule_id)
+
+    def observe_assignment(self, assigned: Iterable[tuple[str, int]]) -> None:
+        """The (topic, partition) pairs the worker's consumer is assigned now (from its event loop)."""
+        self._assigned = frozenset((topic, partition) for topic, partition in assigned)
+
+    def observe_lag(self, lag: Mapping[tuple[str, int], int]) -> None:
+        """The group's lag per (topic, partition), measured by the lag exporter's thread: the
+        backlog is its sum over the partitions last observed assigned to this worker."""
+        assigned = self._assigned
+        self.backlog.set(sum(messages for (topic, partition), messages in lag.items() if (topic, partition) in assigned))

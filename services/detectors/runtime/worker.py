@@ -9,6 +9,7 @@ each worker its own ``--web-port`` and ``--metrics-port``.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import faust
 import uvloop
@@ -46,7 +47,8 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = create_app(settings, rule_set, options=options, metrics=metrics)
     watched = watched_topics(settings)
-    LagExporter(settings, app.conf.id, watched, registry).start()
+    metrics.last_event.set(time.time())
+    LagExporter(settings, app.conf.id, watched, registry, on_measure=metrics.observe_lag).start()
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,
