@@ -100,10 +100,16 @@ class _Detector:
     A record of ``clock_topic`` is a ``Tick``; any other one an event."""
 
     clock_topic: str | None = None
+    clocks: SourceClocks | None = None
+    """Where each source partition has been read up to (a live worker's; a replay has none)."""
 
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         result = BatchResult()
         for record in records:
+            if self.clocks is not None:
+                # Before decoding: a record refused for the dead letters has been read as well,
+                # and must not leave its partition unread, holding the watermark back.
+                self.clocks.at((record.topic, record.partition), record.offset)
             try:
                 units = self._units(record)
             except UnusableRecord as problem:
@@ -149,7 +155,7 @@ class SchoolDetector(_Detector):
     ) -> None:
         self._rule_set = rule_set
         self.clock_topic: str = clock_topic
-        self.clocks = SourceClocks()
+        self.clocks: SourceClocks = SourceClocks()
         self._declared: dict[int, Tick] = {}
         """Declarations read and not yet passed on, by clock partition: the latest of each."""
         self._restored: list[Record] = []
@@ -183,7 +189,6 @@ class SchoolDetector(_Detector):
         self._restored = [self._clock_record(origin, entry) for origin, entry in held if entry is not None]
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
-        self.clocks.at((record.topic, record.partition), record.offset)
         if isinstance(event, Tick):
             held = self._declared.get(event.origin)
             if held is None or event.through > held.through:
@@ -242,7 +247,7 @@ class GlobalDetector(_Detector):
     ) -> None:
         """``partitions``: of the clock topic; a declaration moves the global rules' time once
         the school workers of all of them have passed it on."""
-        self.clocks = SourceClocks()
+        self.clocks: SourceClocks = SourceClocks()
         self._partitions = partitions
         self._heard: dict[int, dict[int, datetime]] = {}
         """By owned partition: the latest declaration of each clock partition it carried."""
@@ -291,7 +296,6 @@ class GlobalDetector(_Detector):
                 "rules_config",
                 f"规则未启用 / rule {forward.rule_id} is not enabled in this rules configuration",
             )
-        self.clocks.at((record.topic, record.partition), record.offset)
         with self._rules[forward.rule_id].only(forward.state_key):
             alerts = engine.process(forward.event, detected_at=detected_at)
         return Stepped(forward.event, alerts, [], forward.timestamp)
@@ -301,7 +305,6 @@ class GlobalDetector(_Detector):
         carried one from each clock partition. A tick reaches every partition after the forwards
         before it, so a partition that carried them all has had its events up to then; one still
         behind (even unknown to the consumer's end offsets) holds the time back."""
-        self.clocks.at((record.topic, record.partition), record.offset)
         heard = self._heard.setdefault(record.partition, {})
         held = heard.get(tick.origin)
         if held is None or tick.through > held:

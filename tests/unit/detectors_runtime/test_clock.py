@@ -113,6 +113,21 @@ def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
     assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
 
 
+def test_a_record_refused_at_the_end_of_a_partition_does_not_hold_a_declaration_back() -> None:
+    """The refused record is read (and goes to the dead letters): its partition has nothing left
+    unread, so the declaration read after it moves the event time in the same batch."""
+    detector = school_detector()
+    meals = raw(day_zero_meals())
+    refused = dataclasses.replace(meals[-1], offset=len(meals), value=b"{not json")
+    detector.clocks.start_batch({("raw", 0): len(meals) + 1, (CLOCK, 0): 1}, {})
+
+    result = detector.process([*meals, refused, clock(NEXT_MORNING)], detected_at=NOW)
+
+    assert [rejected.problem.rule for rejected in result.rejected] == ["json"]
+    assert [raised.alert.rule_id for raised in result.alerts] == ["TB"]
+    assert result.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
+
+
 def test_a_worker_that_restarts_still_holds_the_declaration_it_had_not_passed_on() -> None:
     store = InMemoryStateStore()
     events = [*day_zero_meals(), payment(SCHOOL, 9, 5_000, minutes=30)]
