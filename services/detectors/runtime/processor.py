@@ -274,6 +274,10 @@ class GlobalDetector(_Detector):
         self._heard = {partition: self._stored_declarations(partition) for partition in owned}
         self._restarted = True
 
+    def reads_declarations(self, records: Sequence[Record]) -> bool:
+        """Also the first batch after a restart with declarations heard, which may move to them."""
+        return self._restarted and any(self._heard.values()) or super().reads_declarations(records)
+
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         if not self._restarted:
             return super().process(records, detected_at=detected_at)

@@ -261,6 +261,8 @@ def test_a_worker_left_with_the_partitions_that_heard_every_declaration_moves_at
 
     after = GlobalDetector(rules, store, on_rule_error=pytest.fail, partitions=2)
     after.restart(owned={carrying})
+    assert after.reads_declarations([]), "its runner asks the broker for fresh end offsets"
+    after.clocks.start_batch({("t.global", carrying): 3}, {("t.global", carrying): 3})
     moved = after.process([], detected_at=NOW)
 
     assert [raised.alert.rule_id for raised in moved.alerts] == ["TGB"]
