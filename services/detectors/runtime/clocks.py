@@ -59,8 +59,13 @@ class SourceClocks:
             seen = self._times.get(self._current)
             if seen is None or moment > seen:
                 self._times[self._current] = moment
+        return self.allowed(moment)
+
+    def allowed(self, default: datetime | None = None) -> datetime | None:
+        """The event time the watermark may reach with what has been read so far; None: hold
+        (``default`` when every source is read and none has shown an event time)."""
         if not self._unread:
-            return max(self._times.values(), default=moment)
+            return max(self._times.values(), default=default)
         held = [self._times.get(source) for source in self._unread]
         return None if any(time is None for time in held) else min(held)  # type: ignore[type-var]
 
@@ -81,6 +86,14 @@ class SourceWatermarkEngine(Engine):
 
     def advance_watermark(self, moment: datetime, *, detected_at: datetime) -> list[Alert]:
         reached = self._clocks.advance(moment)
+        if reached is None:
+            return []
+        return super().advance_watermark(reached, detected_at=detected_at)
+
+    def catch_up(self, *, detected_at: datetime) -> list[Alert]:
+        """Move as far as the clocks allow now, with no event to move it: a batch whose last
+        records were refused (dead letters) may have read its sources to their end after all."""
+        reached = self._clocks.allowed()
         if reached is None:
             return []
         return super().advance_watermark(reached, detected_at=detected_at)

@@ -175,7 +175,11 @@ class SchoolDetector(_Detector):
     def process(self, records: Iterable[Record], *, detected_at: datetime) -> BatchResult:
         if self._restored:  # rarely: the first batch after a restart with declarations held
             records, self._restored = [*self._restored, *records], []
-        return super().process(records, detected_at=detected_at)
+        result = super().process(records, detected_at=detected_at)
+        if self._declared:  # rarely: still held, though records refused after the last step may have freed it
+            result.alerts += [RaisedAlert(alert, None) for alert in self._engine.catch_up(detected_at=detected_at)]
+            result.forwards += self._reached_declarations()
+        return result
 
     def restart(self, owned: Collection[int] = ()) -> None:
         """Rebuild the timers from the store: call after this worker's partitions changed to

@@ -113,15 +113,18 @@ def test_a_declaration_waits_for_the_partitions_still_unread() -> None:
     assert late.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
 
 
-def test_a_record_refused_at_the_end_of_a_partition_does_not_hold_a_declaration_back() -> None:
-    """The refused record is read (and goes to the dead letters): its partition has nothing left
-    unread, so the declaration read after it moves the event time in the same batch."""
+@pytest.mark.parametrize("declaration_first", [False, True], ids=["declaration last", "declaration first"])
+def test_a_record_refused_at_the_end_of_a_partition_does_not_hold_a_declaration_back(declaration_first: bool) -> None:
+    """The refused record is read (and goes to the dead letters): once it is, its partition has
+    nothing left unread, and the declaration moves the event time in the same batch, although
+    no event follows to move it."""
     detector = school_detector()
     meals = raw(day_zero_meals())
     refused = dataclasses.replace(meals[-1], offset=len(meals), value=b"{not json")
     detector.clocks.start_batch({("raw", 0): len(meals) + 1, (CLOCK, 0): 1}, {})
+    records = [clock(NEXT_MORNING), *meals, refused] if declaration_first else [*meals, refused, clock(NEXT_MORNING)]
 
-    result = detector.process([*meals, refused, clock(NEXT_MORNING)], detected_at=NOW)
+    result = detector.process(records, detected_at=NOW)
 
     assert [rejected.problem.rule for rejected in result.rejected] == ["json"]
     assert [raised.alert.rule_id for raised in result.alerts] == ["TB"]
