@@ -225,7 +225,12 @@ def evaluate(
 
     from services.detectors.core.config import load_rule_set
     from services.detectors.runtime import evaluate as runner
-    from services.detectors.runtime.evaluation import alert_key, format_scores, score
+    from services.detectors.runtime.evaluation import (
+        alert_key,
+        changes_from_shipped,
+        format_scores,
+        score,
+    )
 
     settings = ctx.obj.settings
     rule_set = load_rule_set(rules, district)
@@ -252,6 +257,14 @@ def evaluate(
         f"事件 / events: {len(data.events)}; 预期 / expected anomalies: {len(data.truth)}; 预警 / alerts: {len(alerts)}"
     )
     typer.echo(format_scores(score(map(alert_key, alerts), runner.truth_keys(data.truth))))
+    changes = changes_from_shipped(rule_set, load_rule_set())
+    if changes:
+        typer.echo(
+            "注意：模拟器按发布的规则配置植入异常，以下规则的得分反映的是配置改动 / "
+            "note: the simulator plants its anomalies for the shipped rules file; these rules "
+            "differ from it (shipped values in brackets), so their scores measure the change:"
+        )
+        typer.echo("\n".join(f"  {line}" for line in changes))
 
 
 detectors_app.command("evaluate")(evaluate)

@@ -5,14 +5,21 @@ and id) are equal; several alerts on one subject (different windows or records)
 count once, as does a subject listed twice in the ground truth. Precision is the
 share of distinct alerted subjects that were expected, recall the share of
 expected ones that were alerted; either is None when its denominator is zero.
+
+The simulator plants its anomalies against the shipped rules file: a rule evaluated with
+other parameters (a district's, a trial file's) or switched off is scored against truth
+made for the shipped ones, so its score measures the change, and the report says so.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.detectors.core.config import RuleSet
+from services.detectors.core.parameters import parameters_as_json
 from services.detectors.errors import DetectorError
 
 AlertKey = tuple[str, str | None, str, str]
@@ -79,3 +86,22 @@ def format_scores(scores: Iterable[RuleScore]) -> str:
 
 def _ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+def changes_from_shipped(used: RuleSet, shipped: RuleSet) -> list[str]:
+    """One line per rule whose switch or parameters differ from the shipped configuration."""
+    lines = []
+    for config in used.rules:
+        original = shipped.get(config.rule_id)
+        if not config.enabled and original.enabled:
+            lines.append(f"{config.rule_id}: 已关闭 / switched off")
+            continue
+        now, before = parameters_as_json(config.params), parameters_as_json(original.params)
+        changed = [f"{name} {_shown(now[name])} ({_shown(before[name])})" for name in now if now[name] != before[name]]
+        if changed:
+            lines.append(f"{config.rule_id}: {'; '.join(changed)}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+from typer.testing import CliRunner
 
 from contracts.pii import pseudonym
+from qinglian.cli import app
+from services.detectors.core.config import DISTRICTS_DIR
 from services.detectors.runtime.evaluate import (
     EvaluationError,
     pseudonymized_subject,
@@ -59,3 +62,19 @@ def test_a_directory_without_ground_truth_is_an_actionable_error(tmp_path: Path)
     write_lines(tmp_path / "finance.ndjson", [payment("500102000001", 1, 5)])
     with pytest.raises(EvaluationError, match="ground_truth.jsonl"):
         read_simulation(tmp_path, KEY)
+
+
+def test_the_report_names_the_rules_configured_otherwise_than_the_simulator_assumes(tmp_path: Path) -> None:
+    write_lines(tmp_path / "finance.ndjson", [payment("500102000001", 1, 5)])
+    write_lines(tmp_path / "ground_truth.jsonl", [])
+    district = DISTRICTS_DIR / "chongqing.yaml"
+
+    shipped = CliRunner().invoke(app, ["detectors", "evaluate", "--replay-only", "--simulation", str(tmp_path)])
+    overridden = CliRunner().invoke(
+        app, ["detectors", "evaluate", "--replay-only", "--simulation", str(tmp_path), "--district", str(district)]
+    )
+
+    assert shipped.exit_code == 0 and "simulator plants its anomalies" not in shipped.output
+    assert overridden.exit_code == 0, overridden.output
+    assert "simulator plants its anomalies for the shipped rules file" in overridden.output
+    assert "  P3: open_tender_threshold_yuan 4000000 (2000000)" in overridden.output

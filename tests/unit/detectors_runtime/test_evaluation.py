@@ -1,13 +1,16 @@
-"""Precision and recall per rule, matching on rule, school and subject."""
+"""Precision and recall per rule, matching on rule, school and subject; what differs from the
+shipped rules the simulator plants its anomalies for."""
 
 from __future__ import annotations
 
 import pytest
 
+from services.detectors.core.config import DISTRICTS_DIR, load_rule_set
 from services.detectors.runtime.evaluation import (
     GroundTruthError,
     RuleScore,
     alert_key,
+    changes_from_shipped,
     format_scores,
     score,
 )
@@ -52,3 +55,18 @@ def test_format_scores_prints_a_dash_for_undefined_ratios() -> None:
     text = format_scores([RuleScore("C6", 1, 0, 0), RuleScore("P3", 0, 0, 1)])
     assert text.splitlines()[1].split() == ["C6", "1", "0", "0", "1.000", "1.000"]
     assert text.splitlines()[2].split() == ["P3", "0", "0", "1", "—", "0.000"]
+
+
+def test_the_rules_configured_otherwise_than_shipped_are_named_with_their_shipped_values(tmp_path) -> None:
+    shipped = load_rule_set()
+    assert changes_from_shipped(shipped, shipped) == []
+
+    chongqing = load_rule_set(None, DISTRICTS_DIR / "chongqing.yaml")
+    assert changes_from_shipped(chongqing, shipped) == [
+        "P3: open_tender_threshold_yuan 4000000 (2000000)",
+        'P3_NEAR: thresholds_yuan ["50000", "100000", "1000000", "4000000"] (["50000", "100000", "1000000", "2000000"])',
+    ]
+
+    trial = tmp_path / "trial.yaml"
+    trial.write_text("district: trial\nname: trial\nrules:\n  F8:\n    enabled: false\n", encoding="utf-8")
+    assert changes_from_shipped(load_rule_set(None, trial), shipped) == ["F8: 已关闭 / switched off"]
