@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from services.ingest.simulator.activities.payments import next_meeting_day
 from services.ingest.simulator.benford import conforming_fen, first_digit_mad
 from tests.unit.simulator.conftest import Output
 
@@ -221,6 +224,19 @@ def test_large_payments_cite_an_earlier_meeting_that_approved_them(normal_run: O
                 d["amount_fen"] and d["amount_fen"] >= data["amount_fen"]
                 for d in meeting["decisions"]
             )
+
+
+@pytest.mark.parametrize(
+    ("day", "following"),
+    [
+        (date(2025, 9, 1), date(2025, 9, 8)),  # an ordinary week
+        (date(2025, 9, 29), date(2025, 10, 9)),  # across 国庆: the week of 6 October opens on Thursday the 9th
+    ],
+)
+def test_a_meeting_approves_the_payments_due_until_the_next_meeting(day: date, following: date) -> None:
+    """The weekly meeting covers the large payments up to the next one, however long a holiday
+    lies between: contract payments due on 9 October 2025 had no meeting (F11 alerted them)."""
+    assert next_meeting_day(day) == following
 
 
 def test_approvals_happen_in_office_hours_by_someone_else(normal_run: Output) -> None:

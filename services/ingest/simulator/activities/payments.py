@@ -21,9 +21,7 @@ from services.ingest.simulator.procurement import records
 from services.ingest.simulator.procurement.plans import ProcessPlan
 
 LARGE_PAYMENT_FEN = 10_000_000  # 10万 元: the 三重一大 amount
-MEETING_COVERS = timedelta(
-    days=8
-)  # a weekly meeting approves the large payments due before the next one
+MEETING_TIME = time(15)  # a weekly meeting approves the large payments due before the next one
 PRINCIPAL_APPROVES_FROM_FEN = 500_000  # 5,000 元
 VOUCHERS_PER_STUDENTS = 80  # one ordinary voucher a working day per this many students
 VOUCHERS_PER_DAY = (4, 20)
@@ -203,7 +201,8 @@ def _contract_voucher(
 def _meeting(ctx: SchoolDay) -> None:
     """The weekly principal's-office meeting, approving the large contract payments due before the next one."""
     school, staff = ctx.school, ctx.school.staff
-    held_at = ctx.at(8, 0) if ctx.day == ctx.district.scenario.start else ctx.at(15, 0)
+    held_at = ctx.at(8, 0) if ctx.day == ctx.district.scenario.start else moment(ctx.day, MEETING_TIME)
+    next_held_at = moment(next_meeting_day(ctx.day), MEETING_TIME)
     meeting_id = f"MT-{school.school_id}-{ctx.day:%Y%m%d}"
     decisions = [
         {
@@ -220,7 +219,7 @@ def _meeting(ctx: SchoolDay) -> None:
             if (
                 plan.competitive
                 and amount >= LARGE_PAYMENT_FEN
-                and held_at < at <= held_at + MEETING_COVERS
+                and held_at < at <= next_held_at
             ):
                 ctx.state.approved_payments[f"{plan.ocid}/{kind}"] = meeting_id
                 decisions.append(
@@ -330,8 +329,16 @@ def _quarter_end(day: date) -> datetime:
 
 
 def _first_workday_of_week(ctx: SchoolDay) -> bool:
-    if ctx.day == ctx.district.scenario.start:
-        return True
-    return not any(
-        is_workday(ctx.day - timedelta(days=back)) for back in range(1, ctx.day.weekday() + 1)
-    )
+    return ctx.day == ctx.district.scenario.start or _opens_its_week(ctx.day)
+
+
+def _opens_its_week(day: date) -> bool:
+    return is_workday(day) and not any(is_workday(day - timedelta(days=back)) for back in range(1, day.weekday() + 1))
+
+
+def next_meeting_day(day: date) -> date:
+    """The day of the weekly meeting after ``day``'s: after a long holiday (国庆), days later than a week."""
+    following = day + timedelta(days=1)
+    while not _opens_its_week(following):
+        following += timedelta(days=1)
+    return following
