@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -294,6 +294,17 @@ def test_bids_carry_no_rigging_signals(normal_run: Output) -> None:
         ):
             values = [read(bid) for bid in bids]
             assert len(set(values)) == len(values)
+
+
+def test_no_tenderer_has_more_than_a_third_of_its_bids_disqualified(normal_run: Output) -> None:
+    """R038: a vendor rejected once with few bids behind it (1 of 2) stood above the tenderers' fence."""
+    bids, disqualified = Counter(), Counter()
+    for event in normal_run.of_type("procurement.bid"):
+        for tenderer in event["data"]["tenderers"]:
+            bids[tenderer["id"]] += 1
+            disqualified[tenderer["id"]] += event["data"]["status"] == "disqualified"
+    assert sum(disqualified.values()) > 0
+    assert max(disqualified[vendor] / bids[vendor] for vendor in bids) <= 1 / 3
 
 
 def test_the_runner_up_is_seven_or_nine_percent_above_the_winner(normal_run: Output) -> None:
