@@ -123,11 +123,12 @@ class Bidding:
         ordered_rejected = sorted(rejected, key=lambda vendor: vendor.org_id)
         for number, vendor in enumerate(ordered_rejected):
             if lowest_rejected and number == 0:
-                amounts[vendor.org_id] = _round(prices[0] * rng.uniform(0.90, 0.97))
+                amount = _round(prices[0] * rng.uniform(0.90, 0.97))
             else:
-                amounts[vendor.org_id] = (
-                    _round(max(prices) * rng.uniform(1.01, 1.08)) + number * PRICE_STEP_FEN
-                )
+                amount = _round(max(prices) * rng.uniform(1.01, 1.08)) + number * PRICE_STEP_FEN
+            while amount in amounts.values():  # two equal prices are R028's and P10's signal
+                amount += PRICE_STEP_FEN
+            amounts[vendor.org_id] = amount
         everyone = [winner, *valid_losers, *ordered_rejected]
         plans = []
         colluders = (
