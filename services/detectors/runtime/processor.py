@@ -176,8 +176,10 @@ class SchoolDetector(_Detector):
         if self._restored:  # rarely: the first batch after a restart with declarations held
             records, self._restored = [*self._restored, *records], []
         result = super().process(records, detected_at=detected_at)
-        if self._declared:  # rarely: still held, though records refused after the last step may have freed it
-            result.alerts += [RaisedAlert(alert, None) for alert in self._engine.catch_up(detected_at=detected_at)]
+        # Records refused after the last step may have read a partition to its end: no event
+        # follows to move the time (or a declaration held) there.
+        result.alerts += [RaisedAlert(alert, None) for alert in self._engine.catch_up(detected_at=detected_at)]
+        if self._declared:
             result.forwards += self._reached_declarations()
         return result
 

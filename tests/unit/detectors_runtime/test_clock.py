@@ -131,6 +131,21 @@ def test_a_record_refused_at_the_end_of_a_partition_does_not_hold_a_declaration_
     assert result.forwards == [Tick(NEXT_MORNING, 0, 1_725_000_100.0)]
 
 
+def test_a_record_refused_at_the_end_of_a_partition_does_not_hold_a_window_open() -> None:
+    """No declaration here: the next day's event in partition 1 cannot close day 0 while partition
+    0 has a record unread; once that record is read (and refused), nothing else comes, and the
+    batch still closes the window."""
+    detector = school_detector()
+    meals = raw(day_zero_meals())
+    next_day = raw([payment(SCHOOL, 9, 5_000, minutes=24 * 60 + 70)], partition=1)
+    refused = dataclasses.replace(meals[-1], offset=len(meals), value=b"{not json")
+    detector.clocks.start_batch({("raw", 0): len(meals) + 1, ("raw", 1): 1}, {})
+
+    result = detector.process([*meals, *next_day, refused], detected_at=NOW)
+
+    assert [raised.alert.rule_id for raised in result.alerts] == ["TB"]
+
+
 def test_a_worker_that_restarts_still_holds_the_declaration_it_had_not_passed_on() -> None:
     store = InMemoryStateStore()
     events = [*day_zero_meals(), payment(SCHOOL, 9, 5_000, minutes=30)]
