@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     ingest_metrics_port: int = Field(9101, description="Prometheus /metrics port of the ingest service.")
     ingest_pull_metrics_port: int = Field(9104, description="Prometheus /metrics port of the pull connectors (`qinglian ingest pull run`).")
     detectors_metrics_port: int = Field(9102, description="Prometheus /metrics port of a detector worker.")
+    detectors_stall_restart_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="A detector worker that has a backlog and reads nothing for this long exits with status 75, "
+        "for its supervisor to start it again (faust's silent consumer stalls); 0 turns this off.",
+    )
     alerting_port: int = Field(8200, description="HTTP port of the alerting API and console.")
     alerting_metrics_port: int = Field(9103, description="Prometheus /metrics port of the alerting service.")
     alerting_policy_file: Path | None = Field(

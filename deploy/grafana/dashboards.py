@@ -129,6 +129,9 @@ HEALTH = dashboard(
         Panel("检测积压 / Backlog of each detector worker (its partitions' lag)", (
             ("max by (instance) (qinglian_detectors_backlog_messages)", "{{instance}}"),
         )),
+        Panel("重启 / Detector worker starts in the last hour (a stalled worker exits to be restarted)", (
+            ('changes(process_start_time_seconds{job=~"qinglian-detectors"}[1h])', "{{instance}}"),
+        )),
         Panel("规则错误 / Rule errors", (("sum by (rule) (increase(qinglian_detectors_rule_errors_total[1h]))", "{{rule}}"),)),
     ],
 )

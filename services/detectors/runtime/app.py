@@ -59,6 +59,8 @@ class RuntimeOptions:
     assignment_check_interval: float = 1.0
     """Seconds between looks at the worker's assignment: for partitions that came to it with
     nothing to read yet (``BatchRunner.take_over_quiet_partitions``), and for its backlog metric."""
+    lag_interval: float = 15.0
+    """Seconds between measurements of the group's lag, the worker's backlog and its stall watch."""
     session_timeout: float = 30.0
     rebalance_timeout: float = 30.0
     heartbeat_interval: float = 3.0

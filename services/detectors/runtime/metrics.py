@@ -49,6 +49,8 @@ class DetectorMetrics:
             registry=registry,
         )
         self._assigned: frozenset[tuple[str, int]] = frozenset()
+        self.last_read = 0.0
+        """The last-event gauge's value, for the stall watch (``stall``)."""
         self.watermark = Gauge(
             "qinglian_detectors_watermark_timestamp_seconds",
             "Event time (Unix seconds) up to which the worker's input is complete, by agent "
@@ -65,12 +67,19 @@ class DetectorMetrics:
         for rule_id in rule_ids:
             self.rule_errors.labels(rule_id)
 
+    def note_read(self, at: float) -> None:
+        """The worker read records at ``at`` (Unix seconds), or started then."""
+        self.last_read = at
+        self.last_event.set(at)
+
     def observe_assignment(self, assigned: Iterable[tuple[str, int]]) -> None:
         """The (topic, partition) pairs the worker's consumer is assigned now (from its event loop)."""
         self._assigned = frozenset((topic, partition) for topic, partition in assigned)
 
-    def observe_lag(self, lag: Mapping[tuple[str, int], int]) -> None:
+    def observe_lag(self, lag: Mapping[tuple[str, int], int]) -> int:
         """The group's lag per (topic, partition), measured by the lag exporter's thread: the
-        backlog is its sum over the partitions last observed assigned to this worker."""
+        backlog (returned) is its sum over the partitions last observed assigned to this worker."""
         assigned = self._assigned
-        self.backlog.set(sum(messages for (topic, partition), messages in lag.items() if (topic, partition) in assigned))
+        backlog = sum(messages for (topic, partition), messages in lag.items() if (topic, partition) in assigned)
+        self.backlog.set(backlog)
+        return backlog

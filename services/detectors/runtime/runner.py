@@ -255,7 +255,7 @@ class BatchRunner:
         for event_type, count in Counter(result.processed_types).items():
             self._metrics.events.labels(event_type, "processed").inc(count)
         if read_any:
-            self._metrics.last_event.set(time.time())
+            self._metrics.note_read(time.time())
         watermark = self.detector.watermark
         if watermark is not None:
             self._metrics.watermark.labels(self._agent).set(watermark.timestamp())

@@ -3,13 +3,16 @@
 Several workers may run at once; they share the partitions of the consumer
 group ``<topic prefix>.detectors.state<N>``. Keep the partition count a multiple of the
 number of workers (faust assigns whole co-partitioned groups). On one host give
-each worker its own ``--web-port`` and ``--metrics-port``.
+each worker its own ``--web-port`` and ``--metrics-port``. Run it under a supervisor
+that starts it again when it exits: a worker that has a backlog and reads nothing for
+``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS`` exits with status 75 (``stall``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 
 import faust
 import uvloop
@@ -32,6 +35,7 @@ from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
     limit_malloc_arenas,
 )
+from services.detectors.runtime.stall import StallWatch, exit_stalled
 
 
 def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
@@ -47,8 +51,11 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = create_app(settings, rule_set, options=options, metrics=metrics)
     watched = watched_topics(settings)
-    metrics.last_event.set(time.time())
-    LagExporter(settings, app.conf.id, watched, registry, on_measure=metrics.observe_lag).start()
+    started_at = time.time()
+    metrics.note_read(started_at)
+    limit = settings.detectors_stall_restart_seconds
+    on_measure = observe_backlog(app, metrics, StallWatch(limit, started_at=started_at) if limit else None)
+    LagExporter(settings, app.conf.id, watched, registry, interval=options.lag_interval, on_measure=on_measure).start()
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,
@@ -57,3 +64,26 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
         override_logging=False,  # configure_logging above owns the root logger
     )
     worker.execute_from_commandline()
+
+
+def observe_backlog(
+    app: faust.App,
+    metrics: DetectorMetrics,
+    watch: StallWatch | None,
+    *,
+    clock: Callable[[], float] = time.time,
+    on_stall: Callable[[float, int], None] = exit_stalled,
+) -> Callable[[Mapping[tuple[str, int], int]], None]:
+    """What the lag exporter's thread does with each measurement: the backlog metric, then the
+    stall watch (none: off)."""
+
+    def on_measure(lag: Mapping[tuple[str, int], int]) -> None:
+        backlog = metrics.observe_lag(lag)
+        if watch is None:
+            return
+        settling = app.rebalancing or app.in_recovery
+        waited = watch.waited(clock(), last_read=metrics.last_read, backlog=backlog, settling=settling)
+        if waited is not None:
+            on_stall(waited, backlog)
+
+    return on_measure

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,16 @@ def isolated(settings: Settings) -> Settings:
 class WorkerProcess:
     """``tests.integration.detectors.worker_main`` in a subprocess, logging to a file."""
 
-    def __init__(self, settings: Settings, log_dir: Path, name: str) -> None:
+    def __init__(
+        self, settings: Settings, log_dir: Path, name: str, *arguments: str, environment: Mapping[str, str] | None = None
+    ) -> None:
+        """``arguments`` and ``environment``: more for ``worker_main``."""
         self.log_path = log_dir / f"{name}.log"
-        env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json"}
+        env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json", **(environment or {})}
         self.metrics_port = free_port()
-        command = [sys.executable, "-m", "tests.integration.detectors.worker_main", str(free_port()), str(self.metrics_port)]
+        command = [
+            sys.executable, "-m", "tests.integration.detectors.worker_main", str(free_port()), str(self.metrics_port), *arguments
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 

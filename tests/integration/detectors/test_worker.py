@@ -1,6 +1,7 @@
 """Detector workers on the real broker: alerts on the alerts topic, no second alert id on
 re-processing, the same alerts after one of two workers is killed with SIGKILL, and the windows
-a clock declaration closes, and the declarations a killed worker had heard.
+a clock declaration closes, and the declarations a killed worker had heard; a worker stuck with a
+backlog exits to be started again.
 
 The reference is one engine fed the same events in order (``AllRulesDetector``), without the
 final flush unless the stream declares its input complete (``qinglian detectors clock``). Events are published one
@@ -10,11 +11,14 @@ stream arrives; within a day, partitions interleave freely.
 
 from __future__ import annotations
 
+import subprocess
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from kafka import OffsetAndMetadata, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
@@ -32,14 +36,21 @@ from services.detectors.runtime.messages import clock_record
 from services.detectors.runtime.processor import AllRulesDetector, SchoolDetector
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.runner import changelog_records
+from services.detectors.runtime.stall import EXIT_STALLED
 from services.detectors.runtime.store import BufferedTableStore
 from tests.integration.detectors.support import TopicReader, WorkerProcess, isolated, wait_until
-from tests.unit.detectors_runtime.fixture_rules import BASE, encoded, fixture_rule_set, standard_mix
+from tests.unit.detectors_runtime.fixture_rules import (
+    BASE,
+    encoded,
+    fixture_rule_set,
+    payment,
+    standard_mix,
+)
 
 pytestmark = pytest.mark.integration
 
 SCHOOLS = 24
-Starter = Callable[[str], WorkerProcess]
+Starter = Callable[..., WorkerProcess]
 TIMEOUT = 60.0
 
 
@@ -56,8 +67,8 @@ def start_worker(scoped: Settings, tmp_path: Path) -> Iterator[Callable[[str], W
     """Starts worker processes for the test's topics; every one is stopped at teardown."""
     started: list[WorkerProcess] = []
 
-    def start(name: str) -> WorkerProcess:
-        started.append(WorkerProcess(scoped, tmp_path, name))
+    def start(name: str, *arguments: str, environment: dict[str, str] | None = None) -> WorkerProcess:
+        started.append(WorkerProcess(scoped, tmp_path, name, *arguments, environment=environment))
         return started[-1]
 
     yield start
@@ -266,3 +277,27 @@ def global_watermark(worker: WorkerProcess) -> float | None:
 def _difference(reader: TopicReader, expected: set[str]) -> str:
     seen = alert_ids(reader)
     return f"missing {len(expected - seen)}, unexpected {len(seen - expected)} of {len(expected)} expected"
+
+
+def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one_does_not(
+    scoped: Settings, start_worker: Starter
+) -> None:
+    settings = scoped
+    limit = 4.0
+    worker = start_worker(
+        "stuck", "--hanging-rule", environment={"QINGLIAN_DETECTORS_STALL_RESTART_SECONDS": str(limit)}
+    )
+    publish_day(settings, 0, [worker])
+    time.sleep(limit + 3)  # nothing waiting: idle is not stalled
+    assert worker.process.poll() is None, worker.log_tail()
+
+    stuck = payment("500102000001", 900, 1, minutes=24 * 60)
+    stuck["data"]["hang"] = True  # the hanging rule never returns: the event loop is blocked
+    publish(settings, [stuck])
+    try:
+        assert worker.process.wait(timeout=TIMEOUT) == EXIT_STALLED, worker.log_tail()
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the stuck worker did not exit; its log:\n{worker.log_tail()}")
+    stalled = [line for line in worker.log_path.read_text().splitlines() if "detector_stalled" in line]
+    assert len(stalled) == 1, worker.log_tail()
+    assert orjson.loads(stalled[0])["backlog"] >= 1

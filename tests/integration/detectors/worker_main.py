@@ -1,19 +1,25 @@
 """A detector worker running the runtime's fixture rules, with test-sized timeouts.
 
-    python -m tests.integration.detectors.worker_main WEB_PORT METRICS_PORT
+    python -m tests.integration.detectors.worker_main WEB_PORT METRICS_PORT [--hanging-rule]
 
-Settings come from the environment (QINGLIAN_TOPIC_PREFIX isolates a test).
+Settings come from the environment (QINGLIAN_TOPIC_PREFIX isolates a test). ``--hanging-rule``
+adds a rule that never returns from an event whose data says ``"hang": true`` (a rule stuck
+in a loop, which blocks the worker's event loop), and measures the backlog every second.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import time
+from collections.abc import Iterator
 
 from qinglian.settings import load_settings
+from services.detectors.core.model import Event, Finding, RiskArea, RuleKind, Severity
+from services.detectors.core.rule import RuleMeta, SingleEventRule
 from services.detectors.runtime.app import RuntimeOptions
 from services.detectors.runtime.worker import run_worker
-from tests.unit.detectors_runtime.fixture_rules import fixture_rule_set
+from tests.unit.detectors_runtime.fixture_rules import PAYMENT, NoParameters, fixture_rule_set
 
 TEST_OPTIONS = RuntimeOptions(
     batch_size=500,
@@ -24,7 +30,33 @@ TEST_OPTIONS = RuntimeOptions(
     commit_interval=0.5,
 )
 
+
+def hang_on_request(event: Event, params: NoParameters) -> Iterator[Finding]:
+    while event["data"].get("hang"):
+        time.sleep(1.0)
+    yield from ()
+
+
+HANGING_RULE = SingleEventRule(
+    RuleMeta(
+        id="TH",
+        version="1.0.0",
+        title_zh="测试规则 TH（卡住）",
+        title_en="Test rule TH (hangs)",
+        citation="runtime test fixture",
+        kind=RuleKind.SINGLE_EVENT,
+        severity=Severity.YELLOW,
+        risk_area=RiskArea.FINANCE,
+        parameters=NoParameters,
+        event_types=frozenset({PAYMENT}),
+        doc="test",
+    ),
+    hang_on_request,
+)
+
+
 if __name__ == "__main__":
     web_port, metrics_port = int(sys.argv[1]), int(sys.argv[2])
-    options = dataclasses.replace(TEST_OPTIONS, web_port=web_port)
-    run_worker(load_settings(), fixture_rule_set(), metrics_port=metrics_port, options=options)
+    hanging = sys.argv[3:] == ["--hanging-rule"]
+    options = dataclasses.replace(TEST_OPTIONS, web_port=web_port, lag_interval=1.0 if hanging else TEST_OPTIONS.lag_interval)
+    run_worker(load_settings(), fixture_rule_set(HANGING_RULE) if hanging else fixture_rule_set(), metrics_port=metrics_port, options=options)

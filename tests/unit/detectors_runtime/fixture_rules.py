@@ -30,6 +30,7 @@ from services.detectors.core.model import (
     SubjectKind,
 )
 from services.detectors.core.rule import (
+    Rule,
     RuleContext,
     RuleMeta,
     SingleEventRule,
@@ -156,8 +157,9 @@ RULES = (
 )
 
 
-def fixture_rule_set() -> RuleSet:
-    return build_rule_set(RULES, {"version": "test.1", "allowed_lateness_minutes": 60})
+def fixture_rule_set(*more: Rule) -> RuleSet:
+    """The fixture rules, and ``more`` of a test's own."""
+    return build_rule_set((*RULES, *more), {"version": "test.1", "allowed_lateness_minutes": 60})
 
 
 BASE = datetime(2024, 9, 2, 8, 0, tzinfo=CHINA_TZ)

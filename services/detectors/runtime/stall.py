@@ -1,0 +1,59 @@
+"""Restart on stall: a worker with a backlog that reads nothing for too long exits, to be started again.
+
+faust's consumer can stop fetching with no error while records wait (faust-streaming
+#175, #640, #523, #629), and a rule stuck in a loop blocks the event loop; either way
+only a new process gets the partitions moving again. The check runs on the lag
+exporter's thread after each measurement of the worker's backlog, so it works while
+the event loop is blocked too.
+
+The waiting time counts from the latest of: the last record read, the last measurement
+that found no backlog, and the last moment the worker was rebalancing or recovering its
+tables (it reads no events then, by design). A measurement that fails (the broker is
+unreachable) checks nothing: a new process would not reach the broker either.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import structlog
+
+log = structlog.get_logger("qinglian.detectors")
+
+EXIT_STALLED = 75
+"""The worker's exit status on a stall (EX_TEMPFAIL): its supervisor starts it again
+(compose's ``restart: unless-stopped``, systemd's ``Restart=on-failure``)."""
+
+
+class StallWatch:
+    def __init__(self, limit_seconds: float, *, started_at: float) -> None:
+        self.limit_seconds = limit_seconds
+        self._calm_at = started_at
+        """The last moment nothing was waiting for the worker, or it was not expected to read."""
+
+    def waited(self, now: float, *, last_read: float, backlog: int, settling: bool) -> float | None:
+        """Seconds the worker has had a backlog and read nothing, once beyond the limit; else None.
+
+        ``settling``: the worker is rebalancing or recovering its tables.
+        """
+        if settling or backlog == 0:
+            self._calm_at = now
+            return None
+        waited = now - max(last_read, self._calm_at)
+        return waited if waited > self.limit_seconds else None
+
+
+def exit_stalled(waited: float, backlog: int) -> None:
+    """Log why and exit at once: a stalled consumer may never finish a graceful stop. The
+    worker is built to be killed at any moment (see ``runner``), so nothing acknowledged is lost."""
+    log.error(
+        "detector_stalled",
+        waited_seconds=round(waited, 1),
+        backlog=backlog,
+        exit_status=EXIT_STALLED,
+        message=f"检测 worker 停滞，退出以便重启 / read nothing for {waited:.0f} s with {backlog} messages waiting; "
+        f"exiting with status {EXIT_STALLED} so that its supervisor starts it again",
+    )
+    logging.shutdown()
+    os._exit(EXIT_STALLED)

@@ -1,0 +1,98 @@
+"""The stall watch: a worker with a backlog that reads nothing beyond its limit is stalled, and only then."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from types import SimpleNamespace
+
+from faust.types import TP
+from kafka import TopicPartition
+
+from qinglian.metrics import new_registry
+from services.detectors.runtime.metrics import DetectorMetrics
+from services.detectors.runtime.stall import EXIT_STALLED, StallWatch
+from services.detectors.runtime.worker import observe_backlog
+
+LIMIT = 600.0
+
+
+def test_a_backlog_with_nothing_read_beyond_the_limit_is_a_stall() -> None:
+    watch = StallWatch(LIMIT, started_at=0.0)
+    assert watch.waited(100.0, last_read=0.0, backlog=0, settling=False) is None
+    assert watch.waited(700.0, last_read=0.0, backlog=5, settling=False) is None  # 600 s since the backlog was 0
+    assert watch.waited(701.0, last_read=0.0, backlog=5, settling=False) == 601.0
+
+
+def test_reading_keeps_a_worker_with_a_backlog_from_stalling() -> None:
+    watch = StallWatch(LIMIT, started_at=0.0)
+    for now in range(0, 3000, 15):
+        assert watch.waited(float(now), last_read=now - 14.0, backlog=40_000, settling=False) is None
+
+
+def test_a_quiet_night_then_a_backlog_counts_from_the_last_measurement_without_one() -> None:
+    watch = StallWatch(LIMIT, started_at=0.0)
+    assert watch.waited(36_000.0, last_read=60.0, backlog=0, settling=False) is None  # ten hours, nothing to read
+    assert watch.waited(36_015.0, last_read=60.0, backlog=3, settling=False) is None
+    assert watch.waited(36_601.0, last_read=60.0, backlog=3, settling=False) == 601.0
+
+
+def test_rebalancing_and_recovery_do_not_count_as_waiting() -> None:
+    watch = StallWatch(LIMIT, started_at=0.0)
+    for now in range(15, 1500, 15):  # a long recovery from the changelog with the raw topics' backlog waiting
+        assert watch.waited(float(now), last_read=0.0, backlog=1_000, settling=True) is None
+    assert watch.waited(2000.0, last_read=0.0, backlog=1_000, settling=False) is None
+    assert watch.waited(2101.0, last_read=0.0, backlog=1_000, settling=False) == 2101.0 - 1485.0
+
+
+class Worker:
+    """A worker's metrics and app flags, its lag exporter's callback, and the stalls it reported."""
+
+    def __init__(self, watch: StallWatch | None, times: list[float]) -> None:
+        self.metrics = DetectorMetrics(new_registry())
+        self.metrics.observe_assignment([TP("raw", 0)])
+        self.app = SimpleNamespace(rebalancing=False, in_recovery=False)
+        self.stalls: list[tuple[float, int]] = []
+        clock = iter(times)
+        self.on_measure = observe_backlog(
+            self.app,  # type: ignore[arg-type]
+            self.metrics,
+            watch,
+            clock=lambda: next(clock),
+            on_stall=lambda waited, backlog: self.stalls.append((waited, backlog)),
+        )
+
+    def measure(self, backlog: int) -> float | None:
+        self.on_measure({TopicPartition("raw", 0): backlog})
+        return self.metrics.registry.get_sample_value("qinglian_detectors_backlog_messages")
+
+
+def test_each_measurement_sets_the_backlog_and_a_stall_is_reported() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 800.0])
+    assert worker.measure(4) == 4
+    assert worker.stalls == []
+    assert worker.measure(9) == 9
+    assert worker.stalls == [(800.0, 9)]
+
+
+def test_a_worker_rebalancing_is_not_stalled() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [800.0])
+    worker.app.rebalancing = True
+    worker.measure(9)
+    assert worker.stalls == []
+
+
+def test_without_a_watch_only_the_backlog_is_set() -> None:
+    worker = Worker(None, [])
+    assert worker.measure(9) == 9
+    assert worker.stalls == []
+
+
+def test_a_stalled_worker_logs_why_and_exits_with_status_75() -> None:
+    code = "from services.detectors.runtime.stall import exit_stalled; exit_stalled(612.4, 37); print('not reached')"
+    finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == EXIT_STALLED == 75
+    assert "not reached" not in finished.stdout
+    output = finished.stdout + finished.stderr
+    assert "detector_stalled" in output
+    assert "read nothing for 612 s with 37 messages waiting" in output
