@@ -19,6 +19,7 @@ when a district's sources go quiet: the windows still open at the end of the sim
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -41,6 +42,7 @@ from qinglian.stack import control, postgres
 from qinglian.stack.kafka import kafka_paths
 from qinglian.supervisor import ServiceSpec, Supervisor, supervised
 from services.detectors.core.eventtime import CHINA_TZ
+from services.detectors.runtime.stall import EXIT_STALLED
 
 DEMO_DISTRICT = "500102"
 DEMO_USERS = (
@@ -240,6 +242,7 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
             ("detectors", "worker", "--web-port", str(6066 + index),
              "--metrics-port", str(settings.detectors_metrics_port + 10 * index)),
             ready_url=f"http://{host}:{settings.detectors_metrics_port + 10 * index}/metrics",
+            restart_on=frozenset({EXIT_STALLED}),
         )
         for index in range(plan.workers)
     ]
@@ -361,7 +364,7 @@ def _run_services(
     with supervised(paths.logs, report) as supervisor:
         report(f"③ 启动服务 / starting the services (logs in {paths.logs})")
         for spec in _services(settings, plan, paths):
-            supervisor.start(ServiceSpec(spec.name, spec.arguments, spec.ready_url, environment))
+            supervisor.start(dataclasses.replace(spec, environment=environment))
             report(f"   ✔ {spec.name}")
         report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
                f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
@@ -384,6 +387,9 @@ def _watch(
     while deadline is None or time.monotonic() < deadline:
         time.sleep(min(5.0, max(0.1, (deadline - time.monotonic()) if deadline else 5.0)))
         simulated = False
+        for service, status in supervisor.restart_exited():
+            report(f"   ↻ {service.spec.name} 停滞，已重启 / stalled (exit status {status}) and was started again "
+                   f"({service.starts} starts); see {service.log_path}")
         for service in supervisor.failed():
             simulated = service.spec.name == "simulator" and service.process.returncode == 0
             if not simulated:

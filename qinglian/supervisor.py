@@ -1,5 +1,6 @@
 """Run the pipeline's services as child processes for the demo: start each with its
-own log file, wait until it answers, and stop every one of them on exit."""
+own log file, wait until it answers, start again one that exits with a status its spec
+restarts on, and stop every one of them on exit."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class ServiceSpec:
     arguments: tuple[str, ...]  # after `qinglian`
     ready_url: str | None = None  # answers 200 once the service is up
     environment: dict[str, str] = field(default_factory=dict)
+    restart_on: frozenset[int] = frozenset()
+    """Exit statuses after which the service is started again (a detector worker's stall)."""
 
 
 @dataclass
@@ -31,6 +34,7 @@ class RunningService:
     spec: ServiceSpec
     process: subprocess.Popen[bytes]
     log_path: Path
+    starts: int = 1
 
 
 def _answers(url: str) -> bool:
@@ -49,15 +53,7 @@ class Supervisor:
     def start(self, spec: ServiceSpec, timeout: float = 120.0) -> RunningService:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{spec.name}.log"
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "qinglian", *spec.arguments],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={**os.environ, "QINGLIAN_LOG_FORMAT": "json", **spec.environment},
-            )
+        process = _launch(spec, log_path)
         service = RunningService(spec, process, log_path)
         self.running.append(service)
         deadline = time.monotonic() + timeout
@@ -68,6 +64,18 @@ class Supervisor:
                 raise StackError(f"{spec.name} did not answer {spec.ready_url} within {timeout:.0f}s; see {log_path}")
             time.sleep(0.25)
         return service
+
+    def restart_exited(self) -> list[tuple[RunningService, int]]:
+        """Starts again every service that exited with a status its spec restarts on (its log
+        goes on in the same file); returns them, with the status."""
+        restarted = []
+        for service in self.running:
+            status = service.process.poll()
+            if status is not None and status in service.spec.restart_on:
+                service.process = _launch(service.spec, service.log_path)
+                service.starts += 1
+                restarted.append((service, status))
+        return restarted
 
     def failed(self) -> list[RunningService]:
         return [service for service in self.running if service.process.poll() is not None]
@@ -85,6 +93,18 @@ class Supervisor:
                     os.killpg(service.process.pid, signal.SIGKILL)
                 service.process.wait()
         self.running.clear()
+
+
+def _launch(spec: ServiceSpec, log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "qinglian", *spec.arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "QINGLIAN_LOG_FORMAT": "json", **spec.environment},
+        )
 
 
 @contextlib.contextmanager

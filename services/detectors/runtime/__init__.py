@@ -9,6 +9,7 @@
     runner.py        one agent's batch: detector, publish, write state (in that order)
     app.py           the faust-streaming app: agents, tables, topics (``create_app``)
     worker.py        running one worker with its metrics and lag exporter
+    stall.py         a worker with a backlog that reads nothing exits, to be started again
     replay.py        the same engine over a topic range, read with a plain consumer
     evaluation.py    precision and recall of alerts against a ground truth (pure)
     evaluate.py      ``qinglian evaluate``: simulator output through the pipeline
