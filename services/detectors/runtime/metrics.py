@@ -1,7 +1,7 @@
 """The detector worker's Prometheus metrics, on a registry of its own.
 
 ``qinglian_detectors_last_event_timestamp_seconds`` is the wall-clock time the
-worker last read a record (its start, before the first), and
+worker last read a record, or recovering its tables applied one (its start, before the first), and
 ``qinglian_detectors_backlog_messages`` what waits in the partitions it is assigned:
 ``time() - value`` growing while its own backlog is not zero is a stalled worker, even
 while the other workers of the group keep the group's lag moving.
@@ -40,7 +40,8 @@ class DetectorMetrics:
         )
         self.last_event = Gauge(
             "qinglian_detectors_last_event_timestamp_seconds",
-            "Wall-clock time (Unix seconds) at which the worker last read a record (its start, before the first).",
+            "Wall-clock time (Unix seconds) at which the worker last read a record, or applied a changelog record "
+            "while it recovered its tables (its start, before the first).",
             registry=registry,
         )
         self.backlog = Gauge(
@@ -68,7 +69,7 @@ class DetectorMetrics:
             self.rule_errors.labels(rule_id)
 
     def note_read(self, at: float) -> None:
-        """The worker read records at ``at`` (Unix seconds), or started then."""
+        """The worker read records (or applied changelog records) at ``at`` (Unix seconds), or started then."""
         self.last_read = at
         self.last_event.set(at)
 

@@ -6,10 +6,11 @@ only a new process gets the partitions moving again. The check runs on the lag
 exporter's thread after each measurement of the worker's backlog, so it works while
 the event loop is blocked too.
 
-The waiting time counts from the latest of: the last record read, the last measurement
-that found no backlog, and the last moment the worker was rebalancing or recovering its
-tables (it reads no events then, by design). A measurement that fails (the broker is
-unreachable) checks nothing: a new process would not reach the broker either.
+The waiting time counts from the latest of: the last progress (a record read, or a
+changelog record applied while the worker recovers its tables after a rebalance), and the
+last measurement that found no backlog. So a recovery that moves is not a stall however
+long it takes, and one that hangs (faust-streaming #74, #229, #432) is. A measurement that
+fails (the broker is unreachable) checks nothing: a new process would not reach it either.
 """
 
 from __future__ import annotations
@@ -30,17 +31,17 @@ class StallWatch:
     def __init__(self, limit_seconds: float, *, started_at: float) -> None:
         self.limit_seconds = limit_seconds
         self._calm_at = started_at
-        """The last moment nothing was waiting for the worker, or it was not expected to read."""
+        """The last progress seen, or the last moment nothing was waiting for the worker."""
 
-    def waited(self, now: float, *, last_read: float, backlog: int, settling: bool) -> float | None:
-        """Seconds the worker has had a backlog and read nothing, once beyond the limit; else None.
+    def waited(self, now: float, *, progress_at: float, backlog: int) -> float | None:
+        """Seconds the worker has had a backlog and made no progress, once beyond the limit; else None.
 
-        ``settling``: the worker is rebalancing or recovering its tables.
+        ``progress_at``: when the worker last made progress.
         """
-        if settling or backlog == 0:
+        if backlog == 0:
             self._calm_at = now
-            return None
-        waited = now - max(last_read, self._calm_at)
+        self._calm_at = max(self._calm_at, progress_at)
+        waited = now - self._calm_at
         return waited if waited > self.limit_seconds else None
 
 

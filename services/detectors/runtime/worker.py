@@ -74,16 +74,27 @@ def observe_backlog(
     clock: Callable[[], float] = time.time,
     on_stall: Callable[[float, int], None] = exit_stalled,
 ) -> Callable[[Mapping[tuple[str, int], int]], None]:
-    """What the lag exporter's thread does with each measurement: the backlog metric, then the
-    stall watch (none: off)."""
+    """What the lag exporter's thread does with each measurement: the backlog metric, a running
+    table recovery's progress as the last read, then the stall watch (none: off)."""
 
     def on_measure(lag: Mapping[tuple[str, int], int]) -> None:
         backlog = metrics.observe_lag(lag)
         if watch is None:
             return
-        settling = app.rebalancing or app.in_recovery
-        waited = watch.waited(clock(), last_read=metrics.last_read, backlog=backlog, settling=settling)
+        now = clock()
+        recovered_at = _recovered_at(app, now)
+        if recovered_at is not None and recovered_at > metrics.last_read:
+            metrics.note_read(recovered_at)
+        waited = watch.waited(now, progress_at=metrics.last_read, backlog=backlog)
         if waited is not None:
             on_stall(waited, backlog)
 
     return on_measure
+
+
+def _recovered_at(app: faust.App, now: float) -> float | None:
+    """When the worker's running table recovery last applied a changelog record (None: no
+    recovery running, or none applied yet). faust keeps this only privately, on its monotonic
+    clock; it is the one sign of a recovery that moves (its timers start after the first)."""
+    applied = getattr(app.tables.recovery, "_last_active_event_processed_at", None)
+    return None if applied is None else now - (time.monotonic() - applied)

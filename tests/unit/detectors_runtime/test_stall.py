@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 from faust.types import TP
@@ -17,45 +18,37 @@ from services.detectors.runtime.worker import observe_backlog
 LIMIT = 600.0
 
 
-def test_a_backlog_with_nothing_read_beyond_the_limit_is_a_stall() -> None:
+def test_a_backlog_with_no_progress_beyond_the_limit_is_a_stall() -> None:
     watch = StallWatch(LIMIT, started_at=0.0)
-    assert watch.waited(100.0, last_read=0.0, backlog=0, settling=False) is None
-    assert watch.waited(700.0, last_read=0.0, backlog=5, settling=False) is None  # 600 s since the backlog was 0
-    assert watch.waited(701.0, last_read=0.0, backlog=5, settling=False) == 601.0
+    assert watch.waited(100.0, progress_at=0.0, backlog=0) is None
+    assert watch.waited(700.0, progress_at=0.0, backlog=5) is None  # 600 s since the backlog was 0
+    assert watch.waited(701.0, progress_at=0.0, backlog=5) == 601.0
 
 
 def test_reading_keeps_a_worker_with_a_backlog_from_stalling() -> None:
     watch = StallWatch(LIMIT, started_at=0.0)
     for now in range(0, 3000, 15):
-        assert watch.waited(float(now), last_read=now - 14.0, backlog=40_000, settling=False) is None
+        assert watch.waited(float(now), progress_at=now - 14.0, backlog=40_000) is None
 
 
 def test_a_quiet_night_then_a_backlog_counts_from_the_last_measurement_without_one() -> None:
     watch = StallWatch(LIMIT, started_at=0.0)
-    assert watch.waited(36_000.0, last_read=60.0, backlog=0, settling=False) is None  # ten hours, nothing to read
-    assert watch.waited(36_015.0, last_read=60.0, backlog=3, settling=False) is None
-    assert watch.waited(36_601.0, last_read=60.0, backlog=3, settling=False) == 601.0
-
-
-def test_rebalancing_and_recovery_do_not_count_as_waiting() -> None:
-    watch = StallWatch(LIMIT, started_at=0.0)
-    for now in range(15, 1500, 15):  # a long recovery from the changelog with the raw topics' backlog waiting
-        assert watch.waited(float(now), last_read=0.0, backlog=1_000, settling=True) is None
-    assert watch.waited(2000.0, last_read=0.0, backlog=1_000, settling=False) is None
-    assert watch.waited(2101.0, last_read=0.0, backlog=1_000, settling=False) == 2101.0 - 1485.0
+    assert watch.waited(36_000.0, progress_at=60.0, backlog=0) is None  # ten hours, nothing to read
+    assert watch.waited(36_015.0, progress_at=60.0, backlog=3) is None
+    assert watch.waited(36_601.0, progress_at=60.0, backlog=3) == 601.0
 
 
 class Worker:
-    """A worker's metrics and app flags, its lag exporter's callback, and the stalls it reported."""
+    """A worker's metrics and app, its lag exporter's callback, and the stalls it reported."""
 
     def __init__(self, watch: StallWatch | None, times: list[float]) -> None:
         self.metrics = DetectorMetrics(new_registry())
         self.metrics.observe_assignment([TP("raw", 0)])
-        self.app = SimpleNamespace(rebalancing=False, in_recovery=False)
+        self.recovery = SimpleNamespace(_last_active_event_processed_at=None)
         self.stalls: list[tuple[float, int]] = []
         clock = iter(times)
         self.on_measure = observe_backlog(
-            self.app,  # type: ignore[arg-type]
+            SimpleNamespace(tables=SimpleNamespace(recovery=self.recovery)),  # type: ignore[arg-type]
             self.metrics,
             watch,
             clock=lambda: next(clock),
@@ -75,11 +68,19 @@ def test_each_measurement_sets_the_backlog_and_a_stall_is_reported() -> None:
     assert worker.stalls == [(800.0, 9)]
 
 
-def test_a_worker_rebalancing_is_not_stalled() -> None:
-    worker = Worker(StallWatch(LIMIT, started_at=0.0), [800.0])
-    worker.app.rebalancing = True
+def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 800.0, 1500.0, 2200.0])
+    worker.measure(9)
+    worker.metrics.note_read(700.0)
+    worker.measure(9)
+    worker.recovery._last_active_event_processed_at = time.monotonic() - 2.0  # a changelog record 2 s ago
     worker.measure(9)
     assert worker.stalls == []
+    assert abs(worker.metrics.last_read - 1498.0) < 1.0  # and the last-event metric says so
+    worker.recovery._last_active_event_processed_at = None  # recovered; reads nothing since
+    worker.measure(9)
+    assert len(worker.stalls) == 1
+    assert abs(worker.stalls[0][0] - 702.0) < 1.0
 
 
 def test_without_a_watch_only_the_backlog_is_set() -> None:
