@@ -129,6 +129,15 @@ HEALTH = dashboard(
         Panel("检测积压 / Backlog of each detector worker (its partitions' lag)", (
             ("max by (instance) (qinglian_detectors_backlog_messages)", "{{instance}}"),
         )),
+        Panel("批次耗时 / Age of each detector agent's batch in progress, 0 between batches (one that never ends: a stuck rule or publish)", (
+            (
+                (
+                    "(time() - qinglian_detectors_batch_started_timestamp_seconds)"
+                    " * (qinglian_detectors_batch_started_timestamp_seconds > bool 0)"
+                ),
+                "{{instance}} {{agent}}",
+            ),
+        ), unit="s"),
         Panel("重启 / Detector worker starts in the last hour (a stalled worker exits to be restarted)", (
             ('changes(process_start_time_seconds{job=~"qinglian-detectors"}[1h])', "{{instance}}"),
         )),

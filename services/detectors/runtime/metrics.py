@@ -13,9 +13,12 @@ closes what is due.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.detectors.runtime.records import Record
+from services.detectors.runtime.stall import BatchInProgress, in_progress
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -49,6 +52,13 @@ class DetectorMetrics:
             "Messages not yet committed in the partitions assigned to this worker: its share of the group's lag.",
             registry=registry,
         )
+        self.batch_started = Gauge(
+            "qinglian_detectors_batch_started_timestamp_seconds",
+            "Wall-clock time (Unix seconds) at which the agent's batch in progress began; 0 between batches.",
+            ["agent"],
+            registry=registry,
+        )
+        self._batches: dict[str, tuple[float, Sequence[Record]]] = {}
         self._assigned: frozenset[tuple[str, int]] = frozenset()
         self.last_read = 0.0
         """The last-event gauge's value, for the stall watch (``stall``)."""
@@ -72,6 +82,18 @@ class DetectorMetrics:
         """The worker read records (or applied changelog records) at ``at`` (Unix seconds), or started then."""
         self.last_read = at
         self.last_event.set(at)
+
+    def batch_begun(self, agent: str, records: Sequence[Record], at: float) -> None:
+        self._batches[agent] = (at, records)
+        self.batch_started.labels(agent).set(at)
+
+    def batch_done(self, agent: str) -> None:
+        self._batches.pop(agent, None)
+        self.batch_started.labels(agent).set(0)
+
+    def batches_in_progress(self, now: float) -> dict[str, BatchInProgress]:
+        """What each agent is busy with (read from another thread: the stall watch's)."""
+        return {agent: in_progress(records, now - at) for agent, (at, records) in dict(self._batches).items()}
 
     def observe_assignment(self, assigned: Iterable[tuple[str, int]]) -> None:
         """The (topic, partition) pairs the worker's consumer is assigned now (from its event loop)."""

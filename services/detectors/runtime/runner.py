@@ -184,6 +184,22 @@ class BatchRunner:
         self._follow_assignment()
         # A batch may still hold records of partitions revoked meanwhile: their new owner re-reads them.
         records = [_record(event) for event in events if event.message.partition in self._owned]
+        if self._metrics is not None:
+            self._metrics.batch_begun(self._agent, records, time.time())
+        try:
+            result = await self._detect_publish_write(records)
+        finally:
+            if self._metrics is not None:
+                self._metrics.batch_done(self._agent)
+        self._count(result, read_any=bool(records))
+        passed_on = {tick.origin: tick.through.isoformat() for tick in result.forwards if isinstance(tick, Tick)}
+        if passed_on:
+            log.info("clock_declarations_passed_on", through_by_clock_partition=passed_on)
+        if time.monotonic() >= self._next_trim:
+            release_free_memory()
+            self._next_trim = time.monotonic() + TRIM_INTERVAL_SECONDS
+
+    async def _detect_publish_write(self, records: list[Record]) -> BatchResult:
         consumer = self._app.consumer
         owned = [tp for tp in consumer.assignment() if tp.topic in self._sources]
         ends: Mapping[TP, int | None] = {tp: consumer.highwater(tp) for tp in owned}
@@ -200,13 +216,7 @@ class BatchRunner:
         result = self.detector.process(records, detected_at=datetime.now(UTC))
         await self._publish(result)
         await self._write_state()
-        self._count(result, read_any=bool(records))
-        passed_on = {tick.origin: tick.through.isoformat() for tick in result.forwards if isinstance(tick, Tick)}
-        if passed_on:
-            log.info("clock_declarations_passed_on", through_by_clock_partition=passed_on)
-        if time.monotonic() >= self._next_trim:
-            release_free_memory()
-            self._next_trim = time.monotonic() + TRIM_INTERVAL_SECONDS
+        return result
 
     def _producer(self) -> AIOKafkaProducer:
         """The app's aiokafka producer, for its batch API (faust keeps it private)."""

@@ -15,16 +15,38 @@ fails (the broker is unreachable) checks nothing: a new process would not reach 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import structlog
+
+from services.detectors.runtime.records import Record
 
 log = structlog.get_logger("qinglian.detectors")
 
 EXIT_STALLED = 75
 """The worker's exit status on a stall (EX_TEMPFAIL): its supervisor starts it again
 (compose's ``restart: unless-stopped``, systemd's ``Restart=on-failure``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInProgress:
+    seconds: float
+    records: int
+    offsets: dict[str, tuple[int, int]]
+    """First and last offset per "topic/partition"."""
+
+
+def in_progress(records: Sequence[Record], seconds: float) -> BatchInProgress:
+    offsets: dict[str, tuple[int, int]] = {}
+    for record in records:
+        source = f"{record.topic}/{record.partition}"
+        first, _ = offsets.get(source, (record.offset, record.offset))
+        offsets[source] = (first, record.offset)
+    return BatchInProgress(seconds, len(records), offsets)
 
 
 class StallWatch:
@@ -45,16 +67,27 @@ class StallWatch:
         return waited if waited > self.limit_seconds else None
 
 
-def exit_stalled(waited: float, backlog: int) -> None:
+def exit_stalled(waited: float, backlog: int, batches: Mapping[str, BatchInProgress]) -> None:
     """Log why and exit at once: a stalled consumer may never finish a graceful stop. The
-    worker is built to be killed at any moment (see ``runner``), so nothing acknowledged is lost."""
+    worker is built to be killed at any moment (see ``runner``), so nothing acknowledged is lost.
+    ``batches``: what each agent was busy with; a batch as old as the stall is one that never
+    finished (a rule or a publish that did not return), none means the consumer stopped fetching."""
+    if batches:
+        cause = "; ".join(
+            f"the {agent} agent's batch of {batch.records} records has run {batch.seconds:.0f} s "
+            f"({', '.join(f'{source} offsets {first}–{last}' for source, (first, last) in batch.offsets.items()) or 'none read'})"
+            for agent, batch in batches.items()
+        )
+    else:
+        cause = "no batch in progress: the consumer fetched nothing"
     log.error(
         "detector_stalled",
         waited_seconds=round(waited, 1),
         backlog=backlog,
+        batches_in_progress={agent: dataclasses.asdict(batch) for agent, batch in batches.items()},
         exit_status=EXIT_STALLED,
         message=f"检测 worker 停滞，退出以便重启 / read nothing for {waited:.0f} s with {backlog} messages waiting; "
-        f"exiting with status {EXIT_STALLED} so that its supervisor starts it again",
+        f"{cause}; exiting with status {EXIT_STALLED} so that its supervisor starts it again",
     )
     logging.shutdown()
     os._exit(EXIT_STALLED)

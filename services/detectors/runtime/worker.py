@@ -35,7 +35,7 @@ from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
     limit_malloc_arenas,
 )
-from services.detectors.runtime.stall import StallWatch, exit_stalled
+from services.detectors.runtime.stall import BatchInProgress, StallWatch, exit_stalled
 
 
 def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
@@ -72,7 +72,7 @@ def observe_backlog(
     watch: StallWatch | None,
     *,
     clock: Callable[[], float] = time.time,
-    on_stall: Callable[[float, int], None] = exit_stalled,
+    on_stall: Callable[[float, int, Mapping[str, BatchInProgress]], None] = exit_stalled,
 ) -> Callable[[Mapping[tuple[str, int], int]], None]:
     """What the lag exporter's thread does with each measurement: the backlog metric, a running
     table recovery's progress as the last read, then the stall watch (none: off)."""
@@ -87,7 +87,7 @@ def observe_backlog(
             metrics.note_read(recovered_at)
         waited = watch.waited(now, progress_at=metrics.last_read, backlog=backlog)
         if waited is not None:
-            on_stall(waited, backlog)
+            on_stall(waited, backlog, metrics.batches_in_progress(now))
 
     return on_measure
 

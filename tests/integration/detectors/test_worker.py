@@ -300,4 +300,8 @@ def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one
         pytest.fail(f"the stuck worker did not exit; its log:\n{worker.log_tail()}")
     stalled = [line for line in worker.log_path.read_text().splitlines() if "detector_stalled" in line]
     assert len(stalled) == 1, worker.log_tail()
-    assert orjson.loads(stalled[0])["backlog"] >= 1
+    logged = orjson.loads(stalled[0])
+    assert logged["backlog"] >= 1
+    stuck_batch = logged["batches_in_progress"]["school"]
+    assert stuck_batch["seconds"] > limit
+    assert [raw_topic(settings, "finance") in source for source in stuck_batch["offsets"]] == [True]

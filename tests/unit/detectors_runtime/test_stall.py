@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 from faust.types import TP
@@ -12,7 +13,8 @@ from kafka import TopicPartition
 
 from qinglian.metrics import new_registry
 from services.detectors.runtime.metrics import DetectorMetrics
-from services.detectors.runtime.stall import EXIT_STALLED, StallWatch
+from services.detectors.runtime.records import Record
+from services.detectors.runtime.stall import EXIT_STALLED, BatchInProgress, StallWatch
 from services.detectors.runtime.worker import observe_backlog
 
 LIMIT = 600.0
@@ -45,14 +47,14 @@ class Worker:
         self.metrics = DetectorMetrics(new_registry())
         self.metrics.observe_assignment([TP("raw", 0)])
         self.recovery = SimpleNamespace(_last_active_event_processed_at=None)
-        self.stalls: list[tuple[float, int]] = []
+        self.stalls: list[tuple[float, int, Mapping[str, BatchInProgress]]] = []
         clock = iter(times)
         self.on_measure = observe_backlog(
             SimpleNamespace(tables=SimpleNamespace(recovery=self.recovery)),  # type: ignore[arg-type]
             self.metrics,
             watch,
             clock=lambda: next(clock),
-            on_stall=lambda waited, backlog: self.stalls.append((waited, backlog)),
+            on_stall=lambda waited, backlog, batches: self.stalls.append((waited, backlog, batches)),
         )
 
     def measure(self, backlog: int) -> float | None:
@@ -65,7 +67,7 @@ def test_each_measurement_sets_the_backlog_and_a_stall_is_reported() -> None:
     assert worker.measure(4) == 4
     assert worker.stalls == []
     assert worker.measure(9) == 9
-    assert worker.stalls == [(800.0, 9)]
+    assert worker.stalls == [(800.0, 9, {})]
 
 
 def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
@@ -83,6 +85,22 @@ def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
     assert abs(worker.stalls[0][0] - 702.0) < 1.0
 
 
+def test_a_stall_names_the_batch_that_never_finished() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 800.0])
+    worker.measure(9)
+    worker.metrics.batch_begun("school", [_record("raw.finance", 3, 41), _record("clock", 0, 7), _record("raw.finance", 3, 44)], 90.0)
+    worker.metrics.batch_begun("global", [], 95.0)
+    worker.metrics.batch_done("global")
+    worker.measure(9)
+    assert worker.stalls == [(800.0, 9, {"school": BatchInProgress(710.0, 3, {"raw.finance/3": (41, 44), "clock/0": (7, 7)})})]
+    assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "school"}) == 90.0
+    assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "global"}) == 0
+
+
+def _record(topic: str, partition: int, offset: int) -> Record:
+    return Record(topic, partition, offset, None, b"500102000001", b"{}")
+
+
 def test_without_a_watch_only_the_backlog_is_set() -> None:
     worker = Worker(None, [])
     assert worker.measure(9) == 9
@@ -90,10 +108,22 @@ def test_without_a_watch_only_the_backlog_is_set() -> None:
 
 
 def test_a_stalled_worker_logs_why_and_exits_with_status_75() -> None:
-    code = "from services.detectors.runtime.stall import exit_stalled; exit_stalled(612.4, 37); print('not reached')"
+    code = (
+        "from services.detectors.runtime.stall import BatchInProgress, exit_stalled\n"
+        "exit_stalled(612.4, 37, {'school': BatchInProgress(610.0, 2, {'raw.finance/3': (41, 44)})})\n"
+        "print('not reached')"
+    )
     finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert finished.returncode == EXIT_STALLED == 75
     assert "not reached" not in finished.stdout
     output = finished.stdout + finished.stderr
     assert "detector_stalled" in output
     assert "read nothing for 612 s with 37 messages waiting" in output
+    assert "the school agent's batch of 2 records has run 610 s (raw.finance/3 offsets 41–44)" in output
+
+
+def test_a_stall_with_no_batch_in_progress_is_the_consumer_fetching_nothing() -> None:
+    code = "from services.detectors.runtime.stall import exit_stalled; exit_stalled(700.0, 5, {})"
+    finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == EXIT_STALLED
+    assert "no batch in progress: the consumer fetched nothing" in finished.stdout + finished.stderr
