@@ -15,13 +15,10 @@ from typing import Any
 import orjson
 import pytest
 
-from contracts.pii import pseudonymize
 from services.detectors.core.config import load_rule_set
 from services.detectors.core.engine import Engine
 from services.detectors.core.state import InMemoryStateStore, StoredState
-from services.ingest.simulator.emissions import SimulatedEvent
-from services.ingest.simulator.scenario import Scenario
-from services.ingest.simulator.simulation import simulate
+from services.detectors.runtime.evaluate import simulate_district
 
 SMALL, LARGE = 2, 6
 MAX_ENTRY_BYTES = 16 * 1024
@@ -45,11 +42,7 @@ DETECTED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def district_events(schools: int) -> list[dict[str, Any]]:
-    return [
-        pseudonymize(emission.event, b"test-key")
-        for emission in simulate(Scenario(schools=schools, days=2, seed=1))
-        if isinstance(emission, SimulatedEvent)
-    ]
+    return simulate_district(b"test-key", schools=schools, days=2, seed=1).events
 
 
 def alert_ids(engine: Engine, events: list[dict[str, Any]]) -> set[str]:
