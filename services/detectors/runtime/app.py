@@ -27,8 +27,10 @@ import glob
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faust
+from faust.types import TP
 
 from qinglian.settings import Settings
 from qinglian.topics import TopicSpec, alerts_topic, clock_topic, deadletter_topic, detector_inputs
@@ -57,8 +59,8 @@ class RuntimeOptions:
     batch_within: float = 0.1
     """Seconds a batch waits to fill: the floor of event-to-alert latency at low load."""
     assignment_check_interval: float = 1.0
-    """Seconds between looks at the worker's assignment: for partitions that came to it with
-    nothing to read yet (``BatchRunner.take_over_quiet_partitions``), and for its backlog metric."""
+    """Seconds between looks at the worker's assignment, for partitions that came to it with
+    nothing to read yet (``BatchRunner.take_over_quiet_partitions``)."""
     lag_interval: float = 15.0
     """Seconds between measurements of the group's lag, the worker's backlog and its stall watch."""
     session_timeout: float = 30.0
@@ -211,9 +213,15 @@ def create_app(
 
     @app.timer(interval=options.assignment_check_interval, traced=False)
     async def watch_assignment() -> None:
-        if metrics is not None:
-            metrics.observe_assignment(app.consumer.assignment())
         for runner in (school, global_):
             await runner.take_over_quiet_partitions()
+
+    if metrics is not None:
+
+        @app.on_partitions_assigned.connect
+        async def note_assignment(sender: faust.App, assigned: set[TP], **signal: Any) -> None:
+            """Before the tables' recovery (timers start only after the first): a backlog that
+            waits while a recovery hangs counts, for the stall watch too."""
+            metrics.observe_assignment(assigned)
 
     return app

@@ -302,6 +302,6 @@ def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one
     assert len(stalled) == 1, worker.log_tail()
     logged = orjson.loads(stalled[0])
     assert logged["backlog"] >= 1
-    stuck_batch = logged["batches_in_progress"]["school"]
-    assert stuck_batch["seconds"] > limit
-    assert [raw_topic(settings, "finance") in source for source in stuck_batch["offsets"]] == [True]
+    stuck_batch = logged["batches_in_progress"]["school"]  # the stuck event, alone: it came after a quiet spell
+    assert stuck_batch["records"] == 1
+    assert [source.startswith(raw_topic(settings, "finance") + "/") for source in stuck_batch["offsets"]] == [True]
