@@ -1,4 +1,4 @@
-"""The stall watch: a worker with a backlog that reads nothing beyond its limit is stalled, and only then."""
+"""The stall watch: a worker with a backlog that makes no progress beyond its limit is stalled, and only then."""
 
 from __future__ import annotations
 
