@@ -15,11 +15,16 @@ import time
 from collections.abc import Iterator
 
 from qinglian.settings import load_settings
-from services.detectors.core.model import Event, Finding, RiskArea, RuleKind, Severity
-from services.detectors.core.rule import RuleMeta, SingleEventRule
+from services.detectors.core.model import Event, Finding, RiskArea, RuleKind
+from services.detectors.core.rule import SingleEventRule
 from services.detectors.runtime.app import RuntimeOptions
 from services.detectors.runtime.worker import run_worker
-from tests.unit.detectors_runtime.fixture_rules import PAYMENT, NoParameters, fixture_rule_set
+from tests.unit.detectors_runtime.fixture_rules import (
+    PAYMENT,
+    NoParameters,
+    fixture_meta,
+    fixture_rule_set,
+)
 
 TEST_OPTIONS = RuntimeOptions(
     batch_size=500,
@@ -38,20 +43,7 @@ def hang_on_request(event: Event, params: NoParameters) -> Iterator[Finding]:
 
 
 HANGING_RULE = SingleEventRule(
-    RuleMeta(
-        id="TH",
-        version="1.0.0",
-        title_zh="测试规则 TH（卡住）",
-        title_en="Test rule TH (hangs)",
-        citation="runtime test fixture",
-        kind=RuleKind.SINGLE_EVENT,
-        severity=Severity.YELLOW,
-        risk_area=RiskArea.FINANCE,
-        parameters=NoParameters,
-        event_types=frozenset({PAYMENT}),
-        doc="test",
-    ),
-    hang_on_request,
+    fixture_meta("TH", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, NoParameters, {PAYMENT}), hang_on_request
 )
 
 

@@ -60,7 +60,7 @@ class NoParameters:
     pass
 
 
-def _meta(rule_id: str, kind: RuleKind, area: RiskArea, params: type, types: set[str], *, global_state: bool = False) -> RuleMeta:
+def fixture_meta(rule_id: str, kind: RuleKind, area: RiskArea, params: type, types: set[str], *, global_state: bool = False) -> RuleMeta:
     return RuleMeta(
         id=rule_id,
         version="1.0.0",
@@ -146,10 +146,10 @@ def no_timer(state: dict[str, Any], context: RuleContext[NoParameters]) -> Step:
 
 
 RULES = (
-    SingleEventRule(_meta("TA", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, Limit, {PAYMENT}), large_payment),
-    StatefulRule(_meta("TB", RuleKind.WINDOWED, RiskArea.CANTEEN, Minimum, {MEAL}), meals_key, count_meal, close_day),
+    SingleEventRule(fixture_meta("TA", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, Limit, {PAYMENT}), large_payment),
+    StatefulRule(fixture_meta("TB", RuleKind.WINDOWED, RiskArea.CANTEEN, Minimum, {MEAL}), meals_key, count_meal, close_day),
     StatefulRule(
-        _meta("TG", RuleKind.JOIN, RiskArea.ENROLLMENT, NoParameters, {REGISTRATION}, global_state=True),
+        fixture_meta("TG", RuleKind.JOIN, RiskArea.ENROLLMENT, NoParameters, {REGISTRATION}, global_state=True),
         person_key,
         register,
         no_timer,
