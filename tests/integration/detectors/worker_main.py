@@ -37,6 +37,7 @@ TEST_OPTIONS = RuntimeOptions(
 
 
 def hang_on_request(event: Event, params: NoParameters) -> Iterator[Finding]:
+    """Blocks the worker's event loop on purpose, as a rule stuck in a loop would."""
     while event["data"].get("hang"):
         time.sleep(1.0)
     yield from ()
