@@ -4,7 +4,8 @@ QinglianError
 └── DetectorError                 base of every detector error
     ├── RulesConfigError          the rules file or a district override is invalid
     ├── UnknownRuleError          a rule id is not in the catalogue
-    ├── RuleEvaluationError       a rule failed on one event (the runtime dead-letters it)
+    ├── RuleEvaluationError       a rule failed on one event (logged, counted; the other rules run)
+    ├── StepQuarantinedError      a rule step skipped: it hung a worker before (its cause)
     ├── TimeTextError             a time given on the command line is not a time
     └── OcdsInputError            an OCDS settings file cannot be used
 """
@@ -40,6 +41,15 @@ class RuleEvaluationError(DetectorError):
         self.rule_id = rule_id
         self.event_id = event_id
         self.cause = cause
+
+
+class StepQuarantinedError(DetectorError):
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"已隔离，跳过 / skipped: the step {label} hung a detector worker before and is quarantined "
+            "(`qinglian detectors quarantine list`; a new version of the rule runs it again)"
+        )
+        self.label = label
 
 
 class OcdsInputError(DetectorError):

@@ -25,6 +25,10 @@ with ``StateEntryTooLargeError`` naming the rule and key, which reaches
 ``on_rule_error`` like any rule failure; none of the step's entries is written.
 Rules keep entries small with pages (see ``pages``); the engine keeps an index
 of each key's pages, rebuilt from the store with the timers.
+
+The engine names the step it is running (``step_in_progress``, readable from another
+thread) and skips the steps it is told to (``skipped``: their labels), each as a failed
+step: the runtime's stall watch names a rule stuck in a loop, and quarantines it there.
 """
 
 from __future__ import annotations
@@ -32,11 +36,11 @@ from __future__ import annotations
 import bisect
 import heapq
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -58,7 +62,7 @@ from services.detectors.core.state import (
     StateStore,
     StoredState,
 )
-from services.detectors.errors import RuleEvaluationError
+from services.detectors.errors import RuleEvaluationError, StepQuarantinedError
 
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 DEFAULT_MAX_ENTRY_BYTES = 256 * 1024
@@ -72,6 +76,29 @@ class Scope(StrEnum):
     GLOBAL = "global"
 
 
+class RuleStep(NamedTuple):
+    """One step of a rule: on an event, or its timer on a key (``key`` and ``due`` set)."""
+
+    rule_id: str
+    rule_version: str
+    event_id: str | None
+    key: str | None = None
+    due: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """The step's name across processes and restarts; with the rule's version, so that a
+        release that changes the rule runs the step again."""
+        if self.key is None:
+            subject = f"event {self.event_id}"
+        else:
+            subject = f"timer {self.key} at {format_time(self.due) if self.due else None}"
+        return f"{self.rule_id}@{self.rule_version} {subject}"
+
+
+_Stepping = tuple[RuleConfig, Event | None, str | None, datetime | None]
+
+
 class Engine:
     def __init__(
         self,
@@ -82,11 +109,16 @@ class Engine:
         watermark: datetime | None = None,
         on_rule_error: Callable[[RuleEvaluationError], None] | None = None,
         max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
+        skipped: Container[str] = frozenset(),
     ) -> None:
+        """``skipped``: labels of steps not to run (``RuleStep.label``); the caller may add to it
+        while the engine runs."""
         self.rule_set = rule_set
         self.store = store if store is not None else InMemoryStateStore()
         self._on_rule_error = on_rule_error
         self._max_entry_bytes = max_entry_bytes
+        self._skipped = skipped
+        self._stepping: _Stepping | None = None
         self._latest_event_time = watermark + rule_set.allowed_lateness if watermark else None
         self._configs = {c.rule_id: c for c in rule_set.enabled() if _in_scope(c, scope)}
         self._by_type: dict[str, list[RuleConfig]] = {}
@@ -120,6 +152,14 @@ class Engine:
             return None
         return self._latest_event_time - self.rule_set.allowed_lateness
 
+    def step_in_progress(self) -> RuleStep | None:
+        """The rule step running now, if any (safe to call from another thread)."""
+        stepping = self._stepping
+        if stepping is None:
+            return None
+        config, event, key, due = stepping
+        return RuleStep(config.rule_id, config.rule.meta.version, event.get("id") if event else None, key, due)
+
     def state_keys(self, event: Event) -> list[tuple[str, str]]:
         """(rule id, state key) pairs the event updates: the runtime's routing keys."""
         return [
@@ -133,7 +173,7 @@ class Engine:
         moment = event_time(event)
         alerts: list[Alert] = []
         for config in self._by_type.get(event["type"], ()):
-            findings = self._guarded(config, event, partial(self._apply, config, event))
+            findings = self._guarded((config, event, None, None), partial(self._apply, config, event))
             alerts.extend(self._alerts(config, findings, detected_at))
         alerts.extend(self.advance_watermark(moment, detected_at=detected_at))
         return alerts
@@ -185,8 +225,7 @@ class Engine:
                 due,
             )
             findings = self._guarded(
-                config,
-                None,
+                (config, None, key, due),
                 partial(self._fire, config, key, _handed(config.rule, entry["state"]), context),
             )
             alerts.extend(self._alerts(config, findings, detected_at))
@@ -271,17 +310,23 @@ class Engine:
             raise StateEntryTooLargeError(rule_id, key, len(encoded), self._max_entry_bytes)
         return encoded
 
-    def _guarded(
-        self, config: RuleConfig, event: Event | None, run: Callable[[], tuple[Finding, ...]]
-    ) -> tuple[Finding, ...]:
+    def _guarded(self, stepping: _Stepping, run: Callable[[], tuple[Finding, ...]]) -> tuple[Finding, ...]:
+        self._stepping = stepping
         try:
+            if self._skipped:
+                label = self.step_in_progress().label  # type: ignore[union-attr]  # set above
+                if label in self._skipped:
+                    raise StepQuarantinedError(label)
             return run()
         except Exception as exc:
+            config, event, _, _ = stepping
             error = RuleEvaluationError(config.rule_id, event.get("id") if event else None, exc)
             if self._on_rule_error is None:
                 raise error from exc
             self._on_rule_error(error)
             return ()
+        finally:
+            self._stepping = None
 
     def _alerts(
         self, config: RuleConfig, findings: tuple[Finding, ...], detected_at: datetime

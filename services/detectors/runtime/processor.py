@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.detectors.core.alerts import Alert
 from services.detectors.core.config import RuleConfig, RuleSet
-from services.detectors.core.engine import Engine, Scope
+from services.detectors.core.engine import Engine, RuleStep, Scope
 from services.detectors.core.eventtime import format_time, parse_time
 from services.detectors.core.model import Event
 from services.detectors.core.rule import StatefulRule
@@ -130,6 +130,13 @@ class _Detector:
                     result.processed_types.append(stepped.event["type"])
         return result
 
+    def step_in_progress(self) -> RuleStep | None:
+        """The rule step running now, if any (read from the stall watch's thread)."""
+        return next((step for engine in self._engines() if (step := engine.step_in_progress())), None)
+
+    def _engines(self) -> Iterable[Engine]:
+        raise NotImplementedError
+
     def reads_declarations(self, records: Sequence[Record]) -> bool:
         """Whether processing ``records`` reads a clock declaration."""
         return any(record.topic == self.clock_topic for record in records)
@@ -152,7 +159,9 @@ class SchoolDetector(_Detector):
         *,
         on_rule_error: RuleErrorHandler,
         clock_topic: str,
+        skipped: Container[str] = frozenset(),
     ) -> None:
+        """``skipped``: labels of rule steps not to run (see ``quarantine``)."""
         self._rule_set = rule_set
         self.clock_topic: str = clock_topic
         self.clocks: SourceClocks = SourceClocks()
@@ -162,6 +171,7 @@ class SchoolDetector(_Detector):
         """The clock records of the declarations the store holds, to read again (see ``restart``)."""
         self._store = store
         self._on_rule_error = on_rule_error
+        self._skipped = skipped
         self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
         self._engine = self._new_engine(None)
 
@@ -238,8 +248,12 @@ class SchoolDetector(_Detector):
             scope=Scope.SCHOOL,
             watermark=watermark,
             on_rule_error=self._on_rule_error,
+            skipped=self._skipped,
             clocks=self.clocks,
         )
+
+    def _engines(self) -> Iterable[Engine]:
+        return (self._engine,)
 
 
 class GlobalDetector(_Detector):
@@ -250,9 +264,10 @@ class GlobalDetector(_Detector):
         *,
         on_rule_error: RuleErrorHandler,
         partitions: int = 1,
+        skipped: Container[str] = frozenset(),
     ) -> None:
         """``partitions``: of the clock topic; a declaration moves the global rules' time once
-        the school workers of all of them have passed it on."""
+        the school workers of all of them have passed it on. ``skipped``: as ``SchoolDetector``'s."""
         self.clocks: SourceClocks = SourceClocks()
         self._partitions = partitions
         self._heard: dict[int, dict[int, datetime]] = {}
@@ -262,19 +277,20 @@ class GlobalDetector(_Detector):
         self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
         self._store = store
         self._on_rule_error = on_rule_error
-        self._engines = {rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()}
+        self._skipped = skipped
+        self._by_rule = {rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()}
 
     @property
     def watermark(self) -> datetime | None:
         """The earliest of the global rules' watermarks (each rule's moves with its own events)."""
-        return min((w for engine in self._engines.values() if (w := engine.watermark) is not None), default=None)
+        return min((w for engine in self._by_rule.values() if (w := engine.watermark) is not None), default=None)
 
     def restart(self, owned: Collection[int] = ()) -> None:
         """Rebuild the timers from the store, and the declarations ``owned`` carried. The next
         batch, empty or not, first moves to them if every owned partition carried one from each
         clock partition: a worker left with fewer partitions may now have all it waits for."""
-        self._engines = {
-            rule_id: self._new_engine(rules, self._engines[rule_id].watermark)
+        self._by_rule = {
+            rule_id: self._new_engine(rules, self._by_rule[rule_id].watermark)
             for rule_id, rules in self._rule_sets.items()
         }
         self._heard = {partition: self._stored_declarations(partition) for partition in owned}
@@ -299,7 +315,7 @@ class GlobalDetector(_Detector):
     def _step(self, record: Record, forward: Forward | Tick, detected_at: datetime) -> Stepped:
         if isinstance(forward, Tick):
             return Stepped(None, self._tick(record, forward, detected_at), [], forward.timestamp)
-        engine = self._engines.get(forward.rule_id)
+        engine = self._by_rule.get(forward.rule_id)
         if engine is None:
             raise UnusableRecord(
                 "rule_id",
@@ -327,7 +343,7 @@ class GlobalDetector(_Detector):
         if not self._heard or any(len(carried) < self._partitions for carried in self._heard.values()):
             return []
         through = min(moment for carried in self._heard.values() for moment in carried.values())
-        return [alert for engine in self._engines.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
+        return [alert for engine in self._by_rule.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
 
     def _stored_declarations(self, partition: int) -> dict[int, datetime]:
         entry = self._store.get(DECLARATIONS, declaration_key(partition))
@@ -336,8 +352,17 @@ class GlobalDetector(_Detector):
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
         return SourceWatermarkEngine(
-            rules, self._store, scope=Scope.GLOBAL, watermark=watermark, on_rule_error=self._on_rule_error, clocks=self.clocks
+            rules,
+            self._store,
+            scope=Scope.GLOBAL,
+            watermark=watermark,
+            on_rule_error=self._on_rule_error,
+            skipped=self._skipped,
+            clocks=self.clocks,
         )
+
+    def _engines(self) -> Iterable[Engine]:
+        return self._by_rule.values()
 
 
 class _OneKeyAtATime:
@@ -365,9 +390,19 @@ class _OneKeyAtATime:
 class AllRulesDetector(_Detector):
     """Every rule in one engine over an in-memory store: replay and evaluation, no partitions."""
 
-    def __init__(self, rule_set: RuleSet, *, on_rule_error: RuleErrorHandler, clock_topic: str | None = None) -> None:
-        self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error)
+    def __init__(
+        self,
+        rule_set: RuleSet,
+        *,
+        on_rule_error: RuleErrorHandler,
+        clock_topic: str | None = None,
+        skipped: Container[str] = frozenset(),
+    ) -> None:
+        self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error, skipped=skipped)
         self.clock_topic = clock_topic
+
+    def _engines(self) -> Iterable[Engine]:
+        return (self.engine,)
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         if isinstance(event, Tick):

@@ -8,13 +8,13 @@ import orjson
 import pytest
 
 from services.detectors.core.config import build_rule_set
-from services.detectors.core.engine import Engine, Scope
+from services.detectors.core.engine import Engine, RuleStep, Scope
 from services.detectors.core.eventtime import event_time
 from services.detectors.core.findings import origin, stored_finding
 from services.detectors.core.model import Comparison, RiskArea, RuleKind, Severity, SubjectKind
 from services.detectors.core.rule import RuleMeta, StatefulRule, Step, global_key, school_key
 from services.detectors.core.state import InMemoryStateStore
-from services.detectors.errors import RuleEvaluationError
+from services.detectors.errors import RuleEvaluationError, StepQuarantinedError
 from services.detectors.rules.procurement.fixtures import contract
 from services.detectors.rules.procurement.p3_split_purchases import RULE as P3
 from services.detectors.testing import DETECTED_AT, OTHER_SCHOOL, at, event
@@ -298,3 +298,49 @@ def test_a_step_sees_its_keys_pending_timer():
         engine.process(meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT)
     engine.flush(detected_at=DETECTED_AT)
     assert seen == [None, at("2026-09-02T00:00:00+08:00"), at("2026-09-02T00:00:00+08:00")]
+
+
+def test_the_step_in_progress_is_named_and_none_between_steps():
+    engine: Engine
+    seen = []
+
+    def on_event(state, event, ctx):
+        seen.append(engine.step_in_progress())
+        return Step(state or {**origin(event)}, at("2026-09-02T00:00:00+08:00"))
+
+    def on_timer(state, ctx):
+        seen.append(engine.step_in_progress())
+        return Step(None, None)
+
+    watched = StatefulRule(replace(deadline_rule().meta, id="T5"), deadline_rule().state_keys, on_event, on_timer)
+    engine = engine_for(watched)
+    engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+    assert engine.step_in_progress() is None
+    engine.flush(detected_at=DETECTED_AT)
+    assert seen == [
+        RuleStep("T5", "1.0.0", "m1"),
+        RuleStep("T5", "1.0.0", None, "500102001|deadline", at("2026-09-02T00:00:00+08:00")),
+    ]
+    assert [step.label for step in seen] == [
+        "T5@1.0.0 event m1",
+        "T5@1.0.0 timer 500102001|deadline at 2026-09-02T00:00:00+08:00",
+    ]
+    assert engine.step_in_progress() is None
+
+
+def test_a_skipped_step_is_reported_as_failed_and_the_event_s_other_rules_run():
+    """A quarantined step: that rule on that event only; its timer, added to the set while the
+    engine runs, is skipped as well."""
+    skipped = {"T1@1.0.0 event m1"}
+    errors = []
+    engine = engine_for(deadline_rule(), counting_rule(), on_rule_error=errors.append, skipped=skipped)
+    engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+    engine.process(meal("m2", "2026-09-01T12:01:00+08:00"), detected_at=DETECTED_AT)
+    assert [(e.rule_id, e.event_id, type(e.cause)) for e in errors] == [("T1", "m1", StepQuarantinedError)]
+    assert "T1@1.0.0 event m1" in str(errors[0])
+    assert engine.store.get("T2", "500102001|count")["state"]["meals"] == ["m1", "m2"]
+    [(_, _, stored)] = [item for item in engine.store.items() if item[0] == "T1"]
+    assert stored["state"]["id"] == "m2"  # the deadline counts from the meal T1 did see
+    skipped.add(f"T1@1.0.0 timer 500102001|deadline at {stored['timer']}")
+    assert engine.flush(detected_at=DETECTED_AT) == []
+    assert [e.rule_id for e in errors] == ["T1", "T1"]
