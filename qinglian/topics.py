@@ -44,6 +44,12 @@ def alerts_topic(settings: Settings) -> str:
     return settings.topic("alerts")
 
 
+def quarantine_topic(settings: Settings) -> str:
+    """Rule steps that hung a detector worker, which every worker and replay skips
+    (``services.detectors.runtime.quarantine``); compacted, keyed by the step."""
+    return settings.topic("detectors.quarantine")
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     def spec(name: str, purpose: str, retention_ms: int) -> TopicSpec:
         return TopicSpec(
@@ -69,4 +75,14 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(clock_topic(settings), "declarations that event time has reached a moment (`qinglian detectors clock`)", settings.raw_retention_ms),
         spec(deadletter_topic(settings), "rejected events with the reason, for `qinglian dlq`", settings.deadletter_retention_ms),
         spec(alerts_topic(settings), "alerts raised by the detectors", settings.alerts_retention_ms),
+        TopicSpec(
+            name=quarantine_topic(settings),
+            purpose="rule steps that hung a detector worker, skipped since (`qinglian detectors quarantine`)",
+            partitions=1,
+            replication_factor=settings.topic_replication_factor,
+            config={
+                "cleanup.policy": "compact",
+                "min.insync.replicas": str(min(2, settings.topic_replication_factor)),
+            },
+        ),
     ]

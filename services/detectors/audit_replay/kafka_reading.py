@@ -13,7 +13,7 @@ whose event time falls in the range is found; the caller keeps those in scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,9 @@ from qinglian.settings import Settings
 from qinglian.topics import alerts_topic
 from services.detectors.audit_replay.errors import ReplayRequestError
 from services.detectors.audit_replay.run import LiveAlerts
+from services.detectors.runtime.quarantine import Quarantine
+from services.detectors.runtime.reading import read_range
 from services.detectors.runtime.records import Record
-from services.detectors.runtime.replay import read_range
 
 
 class KafkaSources:
@@ -64,6 +65,9 @@ class KafkaSources:
             return sum(max(0, stop[tp] - first[tp]) for tp in partitions)
         finally:
             reader.close()
+
+    def quarantined(self) -> Collection[str]:
+        return Quarantine(self._settings).read().keys()
 
     def live_alerts(self, *, since: datetime) -> LiveAlerts:
         """Every alert the live detectors published at or after ``since`` (Kafka time)."""

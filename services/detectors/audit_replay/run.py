@@ -11,7 +11,7 @@ has raised nothing on either side.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +55,10 @@ class Sources(Protocol):
     ) -> int: ...
 
     def live_alerts(self, *, since: datetime) -> LiveAlerts: ...
+
+    def quarantined(self) -> Collection[str]:
+        """Labels of the rule steps the live workers skip (``quarantine``): the replay skips them too."""
+        ...
 
 
 class Progress(Protocol):
@@ -134,11 +138,12 @@ def run_replay(
     audit_range = request.scope.audit_range
     rule_errors: list[RuleEvaluationError] = []
     collect_long_lived_state_less_often()
-    detectors = [AllRulesDetector(request.baseline.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic)]
-    if request.candidate is not None:
-        detectors.append(
-            AllRulesDetector(request.candidate.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic)
-        )
+    skipped = frozenset(sources.quarantined())
+    detectors = [
+        AllRulesDetector(configuration.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic, skipped=skipped)
+        for configuration in (request.baseline, request.candidate)
+        if configuration is not None
+    ]
     raised: list[list[dict[str, Any]]] = [[] for _ in detectors]
     records = events = rejected = 0
     total = sources.count(request.topics, start=audit_range.read_start, end=audit_range.read_end)

@@ -15,6 +15,11 @@ rules_app = typer.Typer(
 detectors_app = typer.Typer(
     help="检测 / Streaming detector workers (faust-streaming).", no_args_is_help=True
 )
+quarantine_app = typer.Typer(
+    help="隔离 / Rule steps that hung a worker, skipped by every worker and replay since.",
+    no_args_is_help=True,
+)
+detectors_app.add_typer(quarantine_app, name="quarantine")
 
 
 RulesFileOption = Annotated[
@@ -143,6 +148,27 @@ def detectors_clock(
     broker.ensure_topics(ctx.obj.settings)
     partitions = declare_clock(ctx.obj.settings, moment)
     typer.echo(f"已声明事件时间 / event time declared through {moment.isoformat()} ({partitions} partitions)")
+
+
+@quarantine_app.command("list")
+def quarantine_list(ctx: typer.Context) -> None:
+    """列出隔离的规则步骤 / List the quarantined rule steps: rule, event or timer, how long it ran, where."""
+    from services.detectors.runtime.quarantine import Quarantine
+
+    entries = Quarantine(ctx.obj.settings).read()
+    for label, entry in sorted(entries.items(), key=lambda item: item[1]["at"]):
+        typer.echo(f"{entry['at']}  {label}  ran {entry['ran_seconds']} s  {entry['batch']}  ({entry['worker']})")
+    typer.echo(f"{len(entries)} quarantined step(s)", err=True)
+
+
+@quarantine_app.command("release")
+def quarantine_release(ctx: typer.Context, step: Annotated[str, typer.Argument(metavar="STEP")]) -> None:
+    """解除隔离 / Run a quarantined step again (its label as `list` prints it), e.g. once the data it
+    hung on is understood; if it still hangs, the stall watch quarantines it again."""
+    from services.detectors.runtime.quarantine import Quarantine
+
+    Quarantine(ctx.obj.settings).release(step)
+    typer.echo(f"已解除隔离 / released: {step}; workers run it again from their next lag measurement")
 
 
 @detectors_app.command("replay")

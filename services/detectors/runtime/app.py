@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import glob
 import shutil
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def create_app(
     *,
     options: RuntimeOptions | None = None,
     metrics: DetectorMetrics | None = None,
+    skipped: Container[str] = frozenset(),
 ) -> faust.App:
+    """``skipped``: labels of quarantined rule steps (``quarantine``), which may grow while the app runs."""
     options = options or RuntimeOptions()
     register_store()
     app_id = options.app_id or detectors_app_id(settings)
@@ -192,12 +195,12 @@ def create_app(
 
     school = BatchRunner(
         app, school_table, detector_inputs(settings), outputs, metrics,
-        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error, clock_topic=clock_topic(settings)),
+        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error, clock_topic=clock_topic(settings), skipped=skipped),
         agent="school",
     )
     global_ = BatchRunner(
         app, global_table, [repartition_topic(settings)], outputs, metrics,
-        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error, partitions=partitions),
+        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error, partitions=partitions, skipped=skipped),
         agent="global",
     )
 

@@ -13,10 +13,11 @@ closes what is due.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.detectors.core.engine import RuleStep
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.stall import BatchInProgress, in_progress
 
@@ -58,7 +59,7 @@ class DetectorMetrics:
             ["agent"],
             registry=registry,
         )
-        self._batches: dict[str, tuple[float, Sequence[Record]]] = {}
+        self._batches: dict[str, tuple[float, Sequence[Record], Callable[[], RuleStep | None]]] = {}
         self._assigned: frozenset[tuple[str, int]] = frozenset()
         self.last_read = 0.0
         """The last-event gauge's value, for the stall watch (``stall``)."""
@@ -83,8 +84,11 @@ class DetectorMetrics:
         self.last_read = at
         self.last_event.set(at)
 
-    def batch_begun(self, agent: str, records: Sequence[Record], at: float) -> None:
-        self._batches[agent] = (at, records)
+    def batch_begun(
+        self, agent: str, records: Sequence[Record], at: float, step: Callable[[], RuleStep | None] = lambda: None
+    ) -> None:
+        """``step``: tells the rule step the batch is running (from any thread)."""
+        self._batches[agent] = (at, records, step)
         self.batch_started.labels(agent).set(at)
 
     def batch_done(self, agent: str) -> None:
@@ -93,7 +97,7 @@ class DetectorMetrics:
 
     def batches_in_progress(self, now: float) -> dict[str, BatchInProgress]:
         """What each agent is busy with (read from another thread: the stall watch's)."""
-        return {agent: in_progress(records, now - at) for agent, (at, records) in dict(self._batches).items()}
+        return {agent: in_progress(records, now - at, step()) for agent, (at, records, step) in dict(self._batches).items()}
 
     def observe_assignment(self, assigned: Iterable[tuple[str, int]]) -> None:
         """The (topic, partition) pairs the worker's consumer is assigned now (from its event loop)."""

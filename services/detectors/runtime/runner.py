@@ -185,7 +185,7 @@ class BatchRunner:
         # A batch may still hold records of partitions revoked meanwhile: their new owner re-reads them.
         records = [_record(event) for event in events if event.message.partition in self._owned]
         if self._metrics is not None:
-            self._metrics.batch_begun(self._agent, records, time.time())
+            self._metrics.batch_begun(self._agent, records, time.time(), self.detector.step_in_progress)
         try:
             result = await self._detect_publish_write(records)
         finally:

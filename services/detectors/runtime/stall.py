@@ -11,6 +11,10 @@ changelog record applied while the worker recovers its tables after a rebalance)
 last measurement that found no backlog. So a recovery that moves is not a stall however
 long it takes, and one that hangs (faust-streaming #74, #229, #432) is. A measurement that
 fails (the broker is unreachable) checks nothing: a new process would not reach it either.
+
+Each measurement also notes the rule step each agent is running (``StepWatch``). A step seen
+running for half the limit or more when the worker stalls is a rule stuck in a loop: it is
+named in the log and quarantined (``quarantine``), so that the restarted worker skips it.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
 
+from services.detectors.core.engine import RuleStep
+from services.detectors.runtime.quarantine import HungStep
 from services.detectors.runtime.records import Record
 
 log = structlog.get_logger("qinglian.detectors")
@@ -38,15 +44,20 @@ class BatchInProgress:
     records: int
     offsets: dict[str, tuple[int, int]]
     """First and last offset per "topic/partition"."""
+    step: RuleStep | None = None
+    """The rule step running now, if any."""
+
+    def describe(self) -> str:
+        return ", ".join(f"{source} offsets {first}–{last}" for source, (first, last) in self.offsets.items()) or "none read"
 
 
-def in_progress(records: Sequence[Record], seconds: float) -> BatchInProgress:
+def in_progress(records: Sequence[Record], seconds: float, step: RuleStep | None = None) -> BatchInProgress:
     offsets: dict[str, tuple[int, int]] = {}
     for record in records:
         source = f"{record.topic}/{record.partition}"
         first, _ = offsets.get(source, (record.offset, record.offset))
         offsets[source] = (first, record.offset)
-    return BatchInProgress(seconds, len(records), offsets)
+    return BatchInProgress(seconds, len(records), offsets, step)
 
 
 class StallWatch:
@@ -67,27 +78,67 @@ class StallWatch:
         return waited if waited > self.limit_seconds else None
 
 
-def exit_stalled(waited: float, backlog: int, batches: Mapping[str, BatchInProgress]) -> None:
-    """Log why and exit at once: a stalled consumer may never finish a graceful stop. The
-    worker is built to be killed at any moment (see ``runner``), so nothing acknowledged is lost.
-    ``batches``: what each agent was busy with; a batch as old as the stall is one that never
-    finished (a rule or a publish that did not return), none means the consumer stopped fetching."""
+class StepWatch:
+    """How long each agent has been running the same rule step, from one measurement to the next."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[RuleStep, float]] = {}
+
+    def hung(self, now: float, batches: Mapping[str, BatchInProgress], *, at_least: float) -> list[HungStep]:
+        """Note the steps in progress now; those seen running for ``at_least`` seconds."""
+        seen: dict[str, tuple[RuleStep, float]] = {}
+        for agent, batch in batches.items():
+            if batch.step is not None:
+                step, since = self._seen.get(agent, (batch.step, now))
+                seen[agent] = (batch.step, since if step == batch.step else now)
+        self._seen = seen
+        return [
+            HungStep(step, now - since, batches[agent].describe())
+            for agent, (step, since) in seen.items()
+            if now - since >= at_least
+        ]
+
+
+def exit_stalled(
+    waited: float,
+    backlog: int,
+    batches: Mapping[str, BatchInProgress],
+    hung: Sequence[HungStep] = (),
+    *,
+    quarantine: Callable[[Sequence[HungStep]], None] | None = None,
+) -> None:
+    """Log why, quarantine the hung steps, and exit at once: a stalled consumer may never finish a
+    graceful stop. The worker is built to be killed at any moment (see ``runner``), so nothing
+    acknowledged is lost. ``batches``: what each agent was busy with; a batch as old as the stall
+    is one that never finished (a rule or a publish that did not return), none means the consumer
+    stopped fetching. ``hung``: the rule steps that ran long enough to be stuck."""
     if batches:
         cause = "; ".join(
-            f"the {agent} agent's batch of {batch.records} records has run {batch.seconds:.0f} s "
-            f"({', '.join(f'{source} offsets {first}–{last}' for source, (first, last) in batch.offsets.items()) or 'none read'})"
+            f"the {agent} agent's batch of {batch.records} records has run {batch.seconds:.0f} s ({batch.describe()})"
             for agent, batch in batches.items()
         )
     else:
         cause = "no batch in progress: the consumer fetched nothing"
+    if hung:
+        cause += "; stuck in " + ", ".join(f"{step.step.label} ({step.seconds:.0f} s)" for step in hung)
     log.error(
         "detector_stalled",
         waited_seconds=round(waited, 1),
         backlog=backlog,
-        batches_in_progress={agent: dataclasses.asdict(batch) for agent, batch in batches.items()},
+        batches_in_progress={
+            agent: {**dataclasses.asdict(batch), "step": batch.step.label if batch.step else None}
+            for agent, batch in batches.items()
+        },
+        hung_steps=[step.step.label for step in hung],
         exit_status=EXIT_STALLED,
         message=f"检测 worker 停滞，退出以便重启 / read nothing for {waited:.0f} s with {backlog} messages waiting; "
         f"{cause}; exiting with status {EXIT_STALLED} so that its supervisor starts it again",
     )
+    if hung and quarantine is not None:
+        try:
+            quarantine(hung)
+            log.error("rule_steps_quarantined", steps=[step.step.label for step in hung])
+        except Exception as exc:  # noqa: BLE001 - exit all the same: the next stall tries again
+            log.error("quarantine_failed", steps=[step.step.label for step in hung], error=str(exc))
     logging.shutdown()
     os._exit(EXIT_STALLED)

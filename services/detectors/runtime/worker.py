@@ -5,19 +5,24 @@ group ``<topic prefix>.detectors.state<N>``. Keep the partition count a multiple
 number of workers (faust assigns whole co-partitioned groups). On one host give
 each worker its own ``--web-port`` and ``--metrics-port``. Run it under a supervisor
 that starts it again when it exits: a worker that has a backlog and reads nothing for
-``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS`` exits with status 75 (``stall``).
+``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS`` exits with status 75 (``stall``), and
+quarantines the rule step it was stuck in, if any (``quarantine``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import faust
+import structlog
 import uvloop
+from kafka.errors import KafkaError
 
 from qinglian import broker
+from qinglian.errors import QinglianError
 from qinglian.lag import LagExporter
 from qinglian.logging import configure_logging
 from qinglian.metrics import new_registry, serve_metrics
@@ -35,7 +40,12 @@ from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
     limit_malloc_arenas,
 )
-from services.detectors.runtime.stall import BatchInProgress, StallWatch, exit_stalled
+from services.detectors.runtime.quarantine import HungStep, Quarantine
+from services.detectors.runtime.stall import BatchInProgress, StallWatch, StepWatch, exit_stalled
+
+log = structlog.get_logger("qinglian.detectors")
+
+OnStall = Callable[[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]], None]
 
 
 def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
@@ -49,12 +59,20 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     metrics.start_at_zero(config.rule_id for config in rule_set.enabled())
     serve_metrics(registry, metrics_port, "--metrics-port or QINGLIAN_DETECTORS_METRICS_PORT", host=settings.bind_host)
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    app = create_app(settings, rule_set, options=options, metrics=metrics)
+    quarantine = Quarantine(settings)
+    quarantine.refresh()
+    app = create_app(settings, rule_set, options=options, metrics=metrics, skipped=quarantine.labels)
     watched = watched_topics(settings)
     started_at = time.time()
     metrics.note_read(started_at)
     limit = settings.detectors_stall_restart_seconds
-    on_measure = observe_backlog(app, metrics, StallWatch(limit, started_at=started_at) if limit else None)
+    on_measure = observe_backlog(
+        app,
+        metrics,
+        StallWatch(limit, started_at=started_at) if limit else None,
+        quarantine=quarantine,
+        on_stall=functools.partial(exit_stalled, quarantine=quarantine.record),
+    )
     LagExporter(settings, app.conf.id, watched, registry, interval=options.lag_interval, on_measure=on_measure).start()
     worker = faust.Worker(
         app,
@@ -71,23 +89,33 @@ def observe_backlog(
     metrics: DetectorMetrics,
     watch: StallWatch | None,
     *,
+    quarantine: Quarantine | None = None,
     clock: Callable[[], float] = time.time,
-    on_stall: Callable[[float, int, Mapping[str, BatchInProgress]], None] = exit_stalled,
+    on_stall: OnStall = exit_stalled,
 ) -> Callable[[Mapping[tuple[str, int], int]], None]:
-    """What the lag exporter's thread does with each measurement: the backlog metric, a running
-    table recovery's progress as the last read, then the stall watch (none: off)."""
+    """What the lag exporter's thread does with each measurement: the backlog metric, the
+    quarantine read again, a running table recovery's progress as the last read, then the stall
+    watch (none: off) with the rule steps in progress (those running half its limit are hung)."""
+    steps = StepWatch()
 
     def on_measure(lag: Mapping[tuple[str, int], int]) -> None:
         backlog = metrics.observe_lag(lag)
+        if quarantine is not None:
+            try:
+                quarantine.refresh()
+            except (KafkaError, QinglianError, OSError) as exc:
+                log.warning("quarantine_unavailable", error=str(exc))
         if watch is None:
             return
         now = clock()
         recovered_at = _recovered_at(app, now)
         if recovered_at is not None and recovered_at > metrics.last_read:
             metrics.note_read(recovered_at)
+        batches = metrics.batches_in_progress(now)
+        hung = steps.hung(now, batches, at_least=watch.limit_seconds / 2)
         waited = watch.waited(now, progress_at=metrics.last_read, backlog=backlog)
         if waited is not None:
-            on_stall(waited, backlog, metrics.batches_in_progress(now))
+            on_stall(waited, backlog, batches, hung)
 
     return on_measure
 

@@ -11,7 +11,8 @@ import pytest
 from qinglian import broker
 from qinglian.settings import Settings
 from services.detectors.runtime.evaluate import delete_prefix, replay_events
-from services.detectors.runtime.replay import ReplayRangeError, replay
+from services.detectors.runtime.reading import ReplayRangeError
+from services.detectors.runtime.replay import replay
 from tests.integration.detectors.support import isolated
 from tests.unit.detectors_runtime.fixture_rules import fixture_rule_set, standard_mix
 

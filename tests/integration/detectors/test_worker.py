@@ -34,6 +34,7 @@ from services.detectors.runtime.clock import declare_clock
 from services.detectors.runtime.evaluate import delete_prefix, publish
 from services.detectors.runtime.messages import clock_record
 from services.detectors.runtime.processor import AllRulesDetector, SchoolDetector
+from services.detectors.runtime.quarantine import Quarantine
 from services.detectors.runtime.records import Record
 from services.detectors.runtime.runner import changelog_records
 from services.detectors.runtime.stall import EXIT_STALLED
@@ -282,16 +283,17 @@ def _difference(reader: TopicReader, expected: set[str]) -> str:
 def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one_does_not(
     scoped: Settings, start_worker: Starter
 ) -> None:
+    """And the step it was stuck in is quarantined: started again, the worker skips that rule on
+    that event, runs the event's other rules, and goes on."""
     settings = scoped
     limit = 4.0
-    worker = start_worker(
-        "stuck", "--hanging-rule", environment={"QINGLIAN_DETECTORS_STALL_RESTART_SECONDS": str(limit)}
-    )
+    stall_after = {"QINGLIAN_DETECTORS_STALL_RESTART_SECONDS": str(limit)}
+    worker = start_worker("stuck", "--hanging-rule", environment=stall_after)
     publish_day(settings, 0, [worker])
     time.sleep(limit + 3)  # nothing waiting: idle is not stalled
     assert worker.process.poll() is None, worker.log_tail()
 
-    stuck = payment("500102000001", 900, 1, minutes=24 * 60)
+    stuck = payment("500102000001", 900, 500_000, minutes=24 * 60)  # a large payment: TA alerts on it
     stuck["data"]["hang"] = True  # the hanging rule never returns: the event loop is blocked
     publish(settings, [stuck])
     try:
@@ -305,3 +307,22 @@ def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one
     stuck_batch = logged["batches_in_progress"]["school"]  # the stuck event, alone: it came after a quiet spell
     assert stuck_batch["records"] == 1
     assert [source.startswith(raw_topic(settings, "finance") + "/") for source in stuck_batch["offsets"]] == [True]
+    step = f"TH@1.0.0 event {stuck['id']}"
+    assert logged["hung_steps"] == [step]
+    assert Quarantine(settings).read()[step]["rule"] == "TH"
+
+    alerts = TopicReader(settings, alerts_topic(settings))
+    try:
+        restarted = start_worker("restarted", "--hanging-rule", environment=stall_after)
+        publish_day(settings, 1, [restarted])
+        assert restarted.process.poll() is None, restarted.log_tail()
+        logged_lines = restarted.log_path.read_text().splitlines()
+        # A line may follow faust's terminal escape codes (its spinner's "show cursor").
+        skipped = [orjson.loads(line[line.index("{") :]) for line in logged_lines if '"rule_error"' in line]
+        # At least once: a rebalance as the dead worker's session expires may deliver it again.
+        assert {(entry["rule"], entry["event_id"]) for entry in skipped} == {("TH", stuck["id"])}
+        assert "quarantined" in skipped[0]["error"]
+        [large_payment] = [alert.alert_id for alert in reference_alerts([stuck]) if alert.rule_id == "TA"]
+        wait_until(lambda: large_payment in alert_ids(alerts), timeout=TIMEOUT, describe=lambda: restarted.log_tail())
+    finally:
+        alerts.close()

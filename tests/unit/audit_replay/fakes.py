@@ -18,7 +18,10 @@ from services.detectors.runtime.records import Record
 class FakeSources:
     """Raw events as records whose Kafka time is their event time, and a list of live alerts."""
 
-    def __init__(self, events: Sequence[dict[str, Any]], live: Sequence[dict[str, Any]]) -> None:
+    def __init__(
+        self, events: Sequence[dict[str, Any]], live: Sequence[dict[str, Any]], quarantined: Sequence[str] = ()
+    ) -> None:
+        self._quarantined = list(quarantined)
         self._records = [
             Record(
                 f"raw.{e['type'].split('.')[3]}",
@@ -46,6 +49,9 @@ class FakeSources:
     def live_alerts(self, *, since: datetime) -> LiveAlerts:
         self.live_since.append(since)
         return LiveAlerts(alerts=list(self._live), records=len(self._live))
+
+    def quarantined(self) -> list[str]:
+        return self._quarantined
 
     def _selected(self, start: datetime | None, end: datetime | None) -> list[Record]:
         return [

@@ -140,3 +140,16 @@ def test_what_if_with_a_lowered_threshold_adds_exactly_the_expected_alerts(tmp_p
     assert report.candidate.config_hash != report.baseline.config_hash
     assert report.candidate.source == f"rules.toml (内置 / shipped) + {tmp_path / 'candidate.yaml'}"
     assert report.what_if.only_candidate[0]["event_time"].startswith(DAYS[2].isoformat())
+
+
+def test_the_steps_live_workers_skip_are_skipped_in_replay_too() -> None:
+    """A live worker that skipped a quarantined step raised no alert for it: neither does replay."""
+    events = labelled_events()
+    recorded = live_record(events)
+    skipped = next(a for a in recorded if a["rule_id"] == "C6")
+    [evidence] = skipped["evidence_event_ids"]
+    label = f"C6@{load_rule_set().get('C6').rule.meta.version} event {evidence}"
+    sources = FakeSources(events, [a for a in recorded if a is not skipped], quarantined=[label])
+    report = run_replay(plan_request(SETTINGS, SEPTEMBER), sources, progress=RecordingProgress(), now=NOW)
+    assert report.verification.differences == 0
+    assert report.stats.rule_errors == 1

@@ -5,16 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 
 from faust.types import TP
 from kafka import TopicPartition
+from kafka.errors import KafkaConnectionError
 
 from qinglian.metrics import new_registry
+from services.detectors.core.engine import RuleStep
 from services.detectors.runtime.metrics import DetectorMetrics
+from services.detectors.runtime.quarantine import HungStep
 from services.detectors.runtime.records import Record
-from services.detectors.runtime.stall import EXIT_STALLED, BatchInProgress, StallWatch
+from services.detectors.runtime.stall import EXIT_STALLED, BatchInProgress, StallWatch, StepWatch
 from services.detectors.runtime.worker import observe_backlog
 
 LIMIT = 600.0
@@ -40,6 +43,19 @@ def test_a_quiet_night_then_a_backlog_counts_from_the_last_measurement_without_o
     assert watch.waited(36_601.0, progress_at=60.0, backlog=3) == 601.0
 
 
+class RecordingQuarantine:
+    """Counts its refreshes; the first ``failures`` fail as an unreachable broker does."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.refreshes = 0
+        self.failures = failures
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        if self.refreshes <= self.failures:
+            raise KafkaConnectionError("the broker is unreachable")
+
+
 class Worker:
     """A worker's metrics and app, its lag exporter's callback, and the stalls it reported."""
 
@@ -47,14 +63,16 @@ class Worker:
         self.metrics = DetectorMetrics(new_registry())
         self.metrics.observe_assignment([TP("raw", 0)])
         self.recovery = SimpleNamespace(_last_active_event_processed_at=None)
-        self.stalls: list[tuple[float, int, Mapping[str, BatchInProgress]]] = []
+        self.stalls: list[tuple[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]]] = []
+        self.quarantine = RecordingQuarantine()
         clock = iter(times)
         self.on_measure = observe_backlog(
             SimpleNamespace(tables=SimpleNamespace(recovery=self.recovery)),  # type: ignore[arg-type]
             self.metrics,
             watch,
+            quarantine=self.quarantine,  # type: ignore[arg-type]
             clock=lambda: next(clock),
-            on_stall=lambda waited, backlog, batches: self.stalls.append((waited, backlog, batches)),
+            on_stall=lambda waited, backlog, batches, hung: self.stalls.append((waited, backlog, batches, hung)),
         )
 
     def measure(self, backlog: int) -> float | None:
@@ -67,7 +85,7 @@ def test_each_measurement_sets_the_backlog_and_a_stall_is_reported() -> None:
     assert worker.measure(4) == 4
     assert worker.stalls == []
     assert worker.measure(9) == 9
-    assert worker.stalls == [(800.0, 9, {})]
+    assert worker.stalls == [(800.0, 9, {}, [])]
 
 
 def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
@@ -92,7 +110,7 @@ def test_a_stall_names_the_batch_that_never_finished() -> None:
     worker.metrics.batch_begun("global", [], 95.0)
     worker.metrics.batch_done("global")
     worker.measure(9)
-    assert worker.stalls == [(800.0, 9, {"school": BatchInProgress(710.0, 3, {"raw.finance/3": (41, 44), "clock/0": (7, 7)})})]
+    assert worker.stalls == [(800.0, 9, {"school": BatchInProgress(710.0, 3, {"raw.finance/3": (41, 44), "clock/0": (7, 7)})}, [])]
     assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "school"}) == 90.0
     assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "global"}) == 0
 
@@ -127,3 +145,71 @@ def test_a_stall_with_no_batch_in_progress_is_the_consumer_fetching_nothing() ->
     finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert finished.returncode == EXIT_STALLED
     assert "no batch in progress: the consumer fetched nothing" in finished.stdout + finished.stderr
+
+
+STEP = RuleStep("F6", "1.2.0", "ev-41")
+
+
+def test_a_step_seen_running_for_half_the_limit_is_hung() -> None:
+    steps = StepWatch()
+    running = {"school": BatchInProgress(10.0, 3, {"raw.finance/3": (41, 44)}, STEP)}
+    assert steps.hung(100.0, running, at_least=300.0) == []
+    assert steps.hung(399.0, running, at_least=300.0) == []
+    assert steps.hung(400.0, running, at_least=300.0) == [HungStep(STEP, 300.0, "raw.finance/3 offsets 41–44")]
+
+
+def test_another_step_or_none_starts_the_count_again() -> None:
+    steps = StepWatch()
+    batch = BatchInProgress(10.0, 3, {"raw.finance/3": (41, 44)}, STEP)
+    steps.hung(100.0, {"school": batch}, at_least=300.0)
+    next_step = BatchInProgress(20.0, 3, {"raw.finance/3": (41, 44)}, RuleStep("F6", "1.2.0", "ev-42"))
+    assert steps.hung(400.0, {"school": next_step}, at_least=300.0) == []  # a slow batch, moving
+    steps.hung(500.0, {}, at_least=300.0)
+    assert steps.hung(800.0, {"school": batch}, at_least=300.0) == []  # the same step, met again later
+    assert len(steps.hung(1100.0, {"school": batch}, at_least=300.0)) == 1
+
+
+def test_a_stall_names_the_rule_step_that_ran_since_half_the_limit() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 399.0, 800.0])
+    stuck = [STEP]
+    worker.metrics.batch_begun("school", [_record("raw.finance", 3, 41)], 90.0, lambda: stuck[0])
+    worker.measure(9)
+    worker.measure(9)
+    worker.measure(9)
+    [(_, _, batches, hung)] = worker.stalls
+    assert batches["school"].step == STEP
+    assert hung == [HungStep(STEP, 700.0, "raw.finance/3 offsets 41–41")]
+
+
+def test_each_measurement_reads_the_quarantine_again_and_a_failed_read_waits_for_the_next() -> None:
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 115.0])
+    worker.quarantine.failures = 1
+    assert worker.measure(9) == 9
+    worker.measure(9)
+    assert worker.quarantine.refreshes == 2
+    assert Worker(None, []).measure(3) == 3  # with the watch off too
+
+
+def test_a_stall_in_a_rule_step_quarantines_it_then_exits() -> None:
+    """The quarantine is written before the exit, and a failed write does not keep the worker up."""
+    for failing, logged in ((False, "rule_steps_quarantined"), (True, "quarantine_failed")):
+        code = (
+            "import sys\n"
+            "from services.detectors.core.engine import RuleStep\n"
+            "from services.detectors.runtime.quarantine import HungStep\n"
+            "from services.detectors.runtime.stall import BatchInProgress, exit_stalled\n"
+            "step = RuleStep('F6', '1.2.0', 'ev-41')\n"
+            "def quarantine(hung):\n"
+            f"    if {failing}: raise OSError('the broker is unreachable')\n"
+            "    print('quarantined', [h.step.label for h in hung])\n"
+            "exit_stalled(612.4, 37, {'school': BatchInProgress(610.0, 2, {'raw.finance/3': (41, 44)}, step)},\n"
+            "             [HungStep(step, 605.0, 'raw.finance/3 offsets 41–44')], quarantine=quarantine)\n"
+            "print('not reached')"
+        )
+        finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+        assert finished.returncode == EXIT_STALLED
+        output = finished.stdout + finished.stderr
+        assert "not reached" not in output
+        assert "stuck in F6@1.2.0 event ev-41 (605 s)" in output
+        assert ("quarantined ['F6@1.2.0 event ev-41']" in output) is not failing
+        assert logged in output

@@ -1,0 +1,136 @@
+"""Quarantine: a rule step that hung a worker is skipped from then on, by every worker and replay.
+
+Rules are pure, so a rule stuck in a loop on an event is stuck on it every time: the worker
+the stall watch restarts (``stall``) reads the same batch again and hangs again, every
+``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS``. So before a stalled worker exits, each rule step
+it saw running for at least half that limit is recorded in the quarantine topic, a compacted
+topic keyed by the step's label (``RuleStep.label``: rule, version, event or timer). Workers
+read the topic at start and again at every lag measurement; replays read it too, and give the
+same alerts as the workers. The engine skips a quarantined step as a failed one: logged,
+counted in ``qinglian_detectors_rule_errors_total``, which Prometheus alerts on. The event's
+other rules run as usual. The label carries the rule's version: a release that fixes the rule
+runs the step again. ``qinglian detectors quarantine list`` shows the steps, ``release`` lifts one.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import structlog
+
+from qinglian import broker
+from qinglian.settings import Settings
+from qinglian.topics import quarantine_topic
+from services.detectors.core.engine import RuleStep
+from services.detectors.core.eventtime import format_time
+from services.detectors.errors import DetectorError
+from services.detectors.runtime.reading import MissingTopicsError, read_range
+from services.detectors.runtime.records import Record
+
+log = structlog.get_logger("qinglian.detectors")
+
+QUARANTINE_SCHEMA = "qinglian.detectors.quarantine.v1"
+WRITE_TIMEOUT_SECONDS = 10.0
+
+
+class QuarantineError(DetectorError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class HungStep:
+    """A rule step a worker saw running for ``seconds`` when it stalled."""
+
+    step: RuleStep
+    seconds: float
+    batch: str
+    """Where its batch came from ("topic/partition offsets first–last, ...")."""
+
+
+def quarantined(records: Iterable[Record]) -> dict[str, dict[str, Any]]:
+    """The quarantine as its records leave it, read in order: label → entry (a tombstone lifts one)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for record in records:
+        label = (record.key or b"").decode()
+        if record.value is None:
+            entries.pop(label, None)
+        else:
+            entries[label] = orjson.loads(record.value)
+    return entries
+
+
+def entry(hung: HungStep, *, worker: str, at: datetime) -> dict[str, Any]:
+    step = hung.step
+    return {
+        "schema": QUARANTINE_SCHEMA,
+        "step": step.label,
+        "rule": step.rule_id,
+        "rule_version": step.rule_version,
+        "event_id": step.event_id,
+        "key": step.key,
+        "due": format_time(step.due) if step.due else None,
+        "ran_seconds": round(hung.seconds, 1),
+        "batch": hung.batch,
+        "worker": worker,
+        "at": format_time(at),
+    }
+
+
+class Quarantine:
+    """The labels of the quarantined steps, in one set that the engines read and ``refresh`` fills."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.labels: set[str] = set()
+
+    def refresh(self) -> None:
+        """Read the topic again (it holds a handful of records): labels added and lifted since."""
+        labels = set(self.read())
+        for label in labels - self.labels:
+            log.warning("rule_step_quarantined", step=label)
+        self.labels |= labels
+        self.labels &= labels
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        """label → entry; empty before the topic exists (no worker has started yet)."""
+        try:
+            return quarantined(read_range(self._settings, [quarantine_topic(self._settings)], start=None, end=None))
+        except MissingTopicsError:
+            return {}
+
+    def record(self, hung: Iterable[HungStep]) -> None:
+        """Write the steps and wait for the broker's acknowledgement (at most ``WRITE_TIMEOUT_SECONDS``)."""
+        producer = broker.durable_producer(self._settings, "qinglian-detectors-quarantine")
+        try:
+            worker = socket.gethostname()
+            pending = [
+                producer.send(
+                    quarantine_topic(self._settings),
+                    key=step.step.label.encode(),
+                    value=orjson.dumps(entry(step, worker=worker, at=datetime.now(UTC))),
+                )
+                for step in hung
+            ]
+            for future in pending:
+                future.get(timeout=WRITE_TIMEOUT_SECONDS)
+        finally:
+            producer.close(timeout=WRITE_TIMEOUT_SECONDS)
+
+    def release(self, label: str) -> None:
+        """Lift one step's quarantine: workers run it again from their next lag measurement."""
+        if label not in self.read():
+            raise QuarantineError(
+                f"未隔离 / no quarantined step {label!r}; `qinglian detectors quarantine list` shows them"
+            )
+        producer = broker.durable_producer(self._settings, "qinglian-detectors-quarantine")
+        try:
+            producer.send(quarantine_topic(self._settings), key=label.encode(), value=None).get(
+                timeout=WRITE_TIMEOUT_SECONDS
+            )
+        finally:
+            producer.close(timeout=WRITE_TIMEOUT_SECONDS)
