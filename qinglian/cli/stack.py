@@ -49,4 +49,5 @@ def topics(ctx: typer.Context) -> None:
     created = set(broker.ensure_topics(settings))
     for spec in topic_specs(settings):
         state = "created" if spec.name in created else "present"
-        typer.echo(f"{spec.name:<28} {state:<8} partitions={spec.partitions} retention.ms={spec.config['retention.ms']}  {spec.purpose}")
+        kept = f"retention.ms={spec.config['retention.ms']}" if "retention.ms" in spec.config else spec.config["cleanup.policy"]
+        typer.echo(f"{spec.name:<30} {state:<8} partitions={spec.partitions} {kept:<16} {spec.purpose}")

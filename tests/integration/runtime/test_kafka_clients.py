@@ -74,12 +74,13 @@ def test_project_topics_exist_with_their_settings(kafka_settings: Settings) -> N
         admin.close()
     for spec in specs:
         assert len(described[spec.name]["partitions"]) == spec.partitions
-    retention = {
-        resource[3]: {entry[0]: entry[1] for entry in resource[4]}["retention.ms"]
+    on_broker = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
         for response in configs
         for resource in response.resources
     }
-    assert retention == {spec.name: spec.config["retention.ms"] for spec in specs}
+    for spec in specs:
+        assert {key: on_broker[spec.name][key] for key in spec.config} == spec.config, spec.name
 
 
 def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic: str, tmp_path: Path) -> None:
@@ -111,3 +112,17 @@ def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic:
         broker_admin.delete_topics([sink])
         broker_admin.close()
     assert sorted(forwarded) == sorted(sent), output[-3000:]
+
+
+def test_stack_topics_lists_every_topic_with_how_it_is_kept(kafka_settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from qinglian.cli import app
+    from qinglian.topics import topic_specs
+
+    result = CliRunner().invoke(app, ["stack", "topics"], env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.kafka_bootstrap_servers})
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert set(lines) == {spec.name for spec in topic_specs(kafka_settings)}
+    assert "retention.ms=" in lines[kafka_settings.topic("alerts")]
+    assert " compact " in lines[kafka_settings.topic("detectors.quarantine")]
