@@ -10,7 +10,9 @@
     app.py           the faust-streaming app: agents, tables, topics (``create_app``)
     worker.py        running one worker with its metrics and lag exporter
     stall.py         a worker with a backlog that reads nothing exits, to be started again
-    replay.py        the same engine over a topic range, read with a plain consumer
+    quarantine.py    the rule steps a stalled worker was stuck in, skipped by every worker since
+    reading.py       a range of topics read with a plain consumer, merged by Kafka time
+    replay.py        the same engine over a topic range (``reading``)
     evaluation.py    precision and recall of alerts against a ground truth (pure)
     evaluate.py      ``qinglian evaluate``: simulator output through the pipeline
 """
