@@ -5,7 +5,7 @@ the stall watch restarts (``stall``) reads the same batch again and hangs again,
 ``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS``. So before a stalled worker exits, each rule step
 it saw running for at least half that limit is recorded in the quarantine topic, a compacted
 topic keyed by the step's label (``RuleStep.label``: rule, version, event or timer). Workers
-read the topic at start and again at every lag measurement; replays read it too, and give the
+read the topic at start and again every lag interval, on a thread of its own; replays read it too, and give the
 same alerts as the workers. The engine skips a quarantined step as a failed one: logged,
 counted in ``qinglian_detectors_rule_errors_total``, which Prometheus alerts on. The event's
 other rules run as usual. The label carries the rule's version: a release that fixes the rule
@@ -15,6 +15,8 @@ runs the step again. ``qinglian detectors quarantine list`` shows the steps, ``r
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +24,10 @@ from typing import Any
 
 import orjson
 import structlog
+from kafka.errors import KafkaError
 
 from qinglian import broker
+from qinglian.errors import QinglianError
 from qinglian.settings import Settings
 from qinglian.topics import quarantine_topic
 from services.detectors.core.engine import RuleStep
@@ -95,6 +99,22 @@ class Quarantine:
             log.warning("rule_step_quarantined", step=label)
         self.labels |= labels
         self.labels &= labels
+
+    def follow(self, interval: float) -> threading.Thread:
+        """``refresh`` every ``interval`` seconds on a daemon thread of its own, so that a read
+        that hangs (the broker went away mid-read) holds up nothing else, the stall watch least."""
+
+        def run() -> None:
+            while True:
+                time.sleep(interval)
+                try:
+                    self.refresh()
+                except (KafkaError, QinglianError, OSError) as exc:
+                    log.warning("quarantine_unavailable", error=str(exc))
+
+        thread = threading.Thread(target=run, name="quarantine", daemon=True)
+        thread.start()
+        return thread
 
     def read(self) -> dict[str, dict[str, Any]]:
         """label → entry; empty before the topic exists (no worker has started yet)."""

@@ -17,12 +17,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 import faust
-import structlog
 import uvloop
-from kafka.errors import KafkaError
 
 from qinglian import broker
-from qinglian.errors import QinglianError
 from qinglian.lag import LagExporter
 from qinglian.logging import configure_logging
 from qinglian.metrics import new_registry, serve_metrics
@@ -42,8 +39,6 @@ from services.detectors.runtime.process_memory import (
 )
 from services.detectors.runtime.quarantine import HungStep, Quarantine
 from services.detectors.runtime.stall import BatchInProgress, StallWatch, StepWatch, exit_stalled
-
-log = structlog.get_logger("qinglian.detectors")
 
 OnStall = Callable[[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]], None]
 
@@ -70,10 +65,10 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
         app,
         metrics,
         StallWatch(limit, started_at=started_at) if limit else None,
-        quarantine=quarantine,
         on_stall=functools.partial(exit_stalled, quarantine=quarantine.record),
     )
     LagExporter(settings, app.conf.id, watched, registry, interval=options.lag_interval, on_measure=on_measure).start()
+    quarantine.follow(options.lag_interval)
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,
@@ -89,22 +84,16 @@ def observe_backlog(
     metrics: DetectorMetrics,
     watch: StallWatch | None,
     *,
-    quarantine: Quarantine | None = None,
     clock: Callable[[], float] = time.time,
     on_stall: OnStall = exit_stalled,
 ) -> Callable[[Mapping[tuple[str, int], int]], None]:
-    """What the lag exporter's thread does with each measurement: the backlog metric, the
-    quarantine read again, a running table recovery's progress as the last read, then the stall
-    watch (none: off) with the rule steps in progress (those running half its limit are hung)."""
+    """What the lag exporter's thread does with each measurement: the backlog metric, a running
+    table recovery's progress as the last read, then the stall watch (none: off) with the rule
+    steps in progress (those running half its limit are hung)."""
     steps = StepWatch()
 
     def on_measure(lag: Mapping[tuple[str, int], int]) -> None:
         backlog = metrics.observe_lag(lag)
-        if quarantine is not None:
-            try:
-                quarantine.refresh()
-            except (KafkaError, QinglianError, OSError) as exc:
-                log.warning("quarantine_unavailable", error=str(exc))
         if watch is None:
             return
         now = clock()

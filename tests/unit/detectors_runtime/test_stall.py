@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 from faust.types import TP
 from kafka import TopicPartition
-from kafka.errors import KafkaConnectionError
 
 from qinglian.metrics import new_registry
 from services.detectors.core.engine import RuleStep
@@ -43,19 +42,6 @@ def test_a_quiet_night_then_a_backlog_counts_from_the_last_measurement_without_o
     assert watch.waited(36_601.0, progress_at=60.0, backlog=3) == 601.0
 
 
-class RecordingQuarantine:
-    """Counts its refreshes; the first ``failures`` fail as an unreachable broker does."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.refreshes = 0
-        self.failures = failures
-
-    def refresh(self) -> None:
-        self.refreshes += 1
-        if self.refreshes <= self.failures:
-            raise KafkaConnectionError("the broker is unreachable")
-
-
 class Worker:
     """A worker's metrics and app, its lag exporter's callback, and the stalls it reported."""
 
@@ -64,13 +50,11 @@ class Worker:
         self.metrics.observe_assignment([TP("raw", 0)])
         self.recovery = SimpleNamespace(_last_active_event_processed_at=None)
         self.stalls: list[tuple[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]]] = []
-        self.quarantine = RecordingQuarantine()
         clock = iter(times)
         self.on_measure = observe_backlog(
             SimpleNamespace(tables=SimpleNamespace(recovery=self.recovery)),  # type: ignore[arg-type]
             self.metrics,
             watch,
-            quarantine=self.quarantine,  # type: ignore[arg-type]
             clock=lambda: next(clock),
             on_stall=lambda waited, backlog, batches, hung: self.stalls.append((waited, backlog, batches, hung)),
         )
@@ -179,15 +163,6 @@ def test_a_stall_names_the_rule_step_that_ran_since_half_the_limit() -> None:
     [(_, _, batches, hung)] = worker.stalls
     assert batches["school"].step == STEP
     assert hung == [HungStep(STEP, 700.0, "raw.finance/3 offsets 41–41")]
-
-
-def test_each_measurement_reads_the_quarantine_again_and_a_failed_read_waits_for_the_next() -> None:
-    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 115.0])
-    worker.quarantine.failures = 1
-    assert worker.measure(9) == 9
-    worker.measure(9)
-    assert worker.quarantine.refreshes == 2
-    assert Worker(None, []).measure(3) == 3  # with the watch off too
 
 
 def test_a_stall_in_a_rule_step_quarantines_it_then_exits() -> None:
