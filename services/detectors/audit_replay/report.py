@@ -74,6 +74,8 @@ class ReadStats:
     seconds: float
     live_records: int
     live_unreadable: int
+    skipped_steps: tuple[str, ...] = ()
+    """Quarantined rule steps the replay skipped, as the live workers do (counted in ``rule_errors``)."""
 
     @property
     def events_per_second(self) -> float:
@@ -154,6 +156,7 @@ class ReplayReport:
                 "events": stats.events,
                 "rejected_records": stats.rejected,
                 "rule_errors": stats.rule_errors,
+                "skipped_steps": list(stats.skipped_steps),
                 "live_records_read": stats.live_records,
                 "live_unreadable_records": stats.live_unreadable,
                 "live_alerts": self.live_alerts,

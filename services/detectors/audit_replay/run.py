@@ -29,7 +29,7 @@ from services.detectors.audit_replay.selection import (
 )
 from services.detectors.audit_replay.timerange import AuditRange
 from services.detectors.core.config import RuleSet, load_rule_set
-from services.detectors.errors import RuleEvaluationError
+from services.detectors.errors import RuleEvaluationError, StepQuarantinedError
 from services.detectors.runtime.process_memory import collect_long_lived_state_less_often
 from services.detectors.runtime.processor import AllRulesDetector
 from services.detectors.runtime.records import Record
@@ -174,7 +174,14 @@ def run_replay(
         replayed=raised[0],
         candidate_alerts=raised[1] if request.candidate else None,
         stats=ReadStats(
-            records, events, rejected, len(rule_errors), seconds, live.records, live.unreadable
+            records,
+            events,
+            rejected,
+            len(rule_errors),
+            seconds,
+            live.records,
+            live.unreadable,
+            tuple(sorted({e.cause.label for e in rule_errors if isinstance(e.cause, StepQuarantinedError)})),
         ),
     )
 

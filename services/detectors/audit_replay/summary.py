@@ -16,6 +16,11 @@ def summary_lines(report: ReplayReport) -> list[str]:
             f"读取 / read: {stats.records} records in {stats.seconds:.1f} s "
             f"({stats.events_per_second:,.0f} events/s); "
             f"无法使用 / unusable: {stats.rejected}; 规则错误 / rule errors: {stats.rule_errors}"
+            + (
+                f" (跳过隔离步骤 / quarantined steps skipped: {', '.join(stats.skipped_steps)})"
+                if stats.skipped_steps
+                else ""
+            )
         ),
         f"实时预警 / live alerts: {report.live_alerts}; 回放预警 / replayed alerts: {report.replayed_alerts}",
         (

@@ -158,7 +158,9 @@ class Engine:
         if stepping is None:
             return None
         config, event, key, due = stepping
-        return RuleStep(config.rule_id, config.rule.meta.version, event.get("id") if event else None, key, due)
+        return RuleStep(
+            config.rule_id, config.rule.meta.version, event.get("id") if event else None, key, due
+        )
 
     def state_keys(self, event: Event) -> list[tuple[str, str]]:
         """(rule id, state key) pairs the event updates: the runtime's routing keys."""
@@ -173,7 +175,9 @@ class Engine:
         moment = event_time(event)
         alerts: list[Alert] = []
         for config in self._by_type.get(event["type"], ()):
-            findings = self._guarded((config, event, None, None), partial(self._apply, config, event))
+            findings = self._guarded(
+                (config, event, None, None), partial(self._apply, config, event)
+            )
             alerts.extend(self._alerts(config, findings, detected_at))
         alerts.extend(self.advance_watermark(moment, detected_at=detected_at))
         return alerts
@@ -310,7 +314,9 @@ class Engine:
             raise StateEntryTooLargeError(rule_id, key, len(encoded), self._max_entry_bytes)
         return encoded
 
-    def _guarded(self, stepping: _Stepping, run: Callable[[], tuple[Finding, ...]]) -> tuple[Finding, ...]:
+    def _guarded(
+        self, stepping: _Stepping, run: Callable[[], tuple[Finding, ...]]
+    ) -> tuple[Finding, ...]:
         self._stepping = stepping
         try:
             if self._skipped:

@@ -119,7 +119,9 @@ class Quarantine:
     def read(self) -> dict[str, dict[str, Any]]:
         """label → entry; empty before the topic exists (no worker has started yet)."""
         try:
-            return quarantined(read_range(self._settings, [quarantine_topic(self._settings)], start=None, end=None))
+            return quarantined(
+                read_range(self._settings, [quarantine_topic(self._settings)], start=None, end=None)
+            )
         except MissingTopicsError:
             return {}
 

@@ -48,10 +48,17 @@ class BatchInProgress:
     """The rule step running now, if any."""
 
     def describe(self) -> str:
-        return ", ".join(f"{source} offsets {first}–{last}" for source, (first, last) in self.offsets.items()) or "none read"
+        return (
+            ", ".join(
+                f"{source} offsets {first}–{last}" for source, (first, last) in self.offsets.items()
+            )
+            or "none read"
+        )
 
 
-def in_progress(records: Sequence[Record], seconds: float, step: RuleStep | None = None) -> BatchInProgress:
+def in_progress(
+    records: Sequence[Record], seconds: float, step: RuleStep | None = None
+) -> BatchInProgress:
     offsets: dict[str, tuple[int, int]] = {}
     for record in records:
         source = f"{record.topic}/{record.partition}"
@@ -84,7 +91,9 @@ class StepWatch:
     def __init__(self) -> None:
         self._seen: dict[str, tuple[RuleStep, float]] = {}
 
-    def hung(self, now: float, batches: Mapping[str, BatchInProgress], *, at_least: float) -> list[HungStep]:
+    def hung(
+        self, now: float, batches: Mapping[str, BatchInProgress], *, at_least: float
+    ) -> list[HungStep]:
         """Note the steps in progress now; those seen running for ``at_least`` seconds."""
         seen: dict[str, tuple[RuleStep, float]] = {}
         for agent, batch in batches.items():
@@ -120,7 +129,9 @@ def exit_stalled(
     else:
         cause = "no batch in progress: the consumer fetched nothing"
     if hung:
-        cause += "; stuck in " + ", ".join(f"{step.step.label} ({step.seconds:.0f} s)" for step in hung)
+        cause += "; stuck in " + ", ".join(
+            f"{step.step.label} ({step.seconds:.0f} s)" for step in hung
+        )
     log.error(
         "detector_stalled",
         waited_seconds=round(waited, 1),

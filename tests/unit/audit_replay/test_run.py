@@ -9,7 +9,9 @@ import orjson
 import pytest
 
 from qinglian.settings import Settings
+from services.detectors.audit_replay.html_report import render_html
 from services.detectors.audit_replay.run import plan_request, run_replay
+from services.detectors.audit_replay.summary import summary_lines
 from services.detectors.audit_replay.timerange import AuditRange
 from services.detectors.core.config import load_rule_set
 from services.detectors.core.eventtime import CHINA_TZ
@@ -153,3 +155,7 @@ def test_the_steps_live_workers_skip_are_skipped_in_replay_too() -> None:
     report = run_replay(plan_request(SETTINGS, SEPTEMBER), sources, progress=RecordingProgress(), now=NOW)
     assert report.verification.differences == 0
     assert report.stats.rule_errors == 1
+    assert report.stats.skipped_steps == (label,)
+    assert report.to_json()["counts"]["skipped_steps"] == [label]
+    assert label in render_html(report)
+    assert f"quarantined steps skipped: {label}" in summary_lines(report)[1]
