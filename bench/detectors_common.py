@@ -30,12 +30,16 @@ from services.detectors.runtime.app import RuntimeOptions, backlog_buffers, stat
 from services.detectors.runtime.evaluate import simulate_district
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_OPTIONS = RuntimeOptions(session_timeout=10.0, rebalance_timeout=10.0, heartbeat_interval=1.0, commit_interval=0.5)
+BENCH_OPTIONS = RuntimeOptions(
+    session_timeout=10.0, rebalance_timeout=10.0, heartbeat_interval=1.0, commit_interval=0.5
+)
 
 
 def isolated_settings(label: str) -> Settings:
     settings = load_settings()
-    scoped = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}.bench-{label}-{uuid.uuid4().hex[:6]}"})
+    scoped = settings.model_copy(
+        update={"topic_prefix": f"{settings.topic_prefix}.bench-{label}-{uuid.uuid4().hex[:6]}"}
+    )
     broker.ensure_topics(scoped)
     return scoped
 
@@ -47,15 +51,23 @@ def simulator_mix(settings: Settings, schools: int, days: int) -> list[dict]:
 
     key = settings.pseudonym_key.get_secret_value().encode()
     events = simulate_district(key, schools=schools, days=days).events
-    return [event for event in events if datetime.fromisoformat(event["time"]).date() >= DEFAULT_START]
+    return [
+        event for event in events if datetime.fromisoformat(event["time"]).date() >= DEFAULT_START
+    ]
 
 
 def publish_all(settings: Settings, events: list[dict]) -> float:
     """Publish to the raw topics keyed by school id; returns seconds taken."""
-    producer = broker.durable_producer(settings, client_id="bench", linger_ms=50, batch_size=512 * 1024)
+    producer = broker.durable_producer(
+        settings, client_id="bench", linger_ms=50, batch_size=512 * 1024
+    )
     started = time.perf_counter()
     for event in events:
-        producer.send(raw_topic(settings, event["type"].split(".")[3]), key=event["schoolid"].encode(), value=orjson.dumps(event))
+        producer.send(
+            raw_topic(settings, event["type"].split(".")[3]),
+            key=event["schoolid"].encode(),
+            value=orjson.dumps(event),
+        )
     producer.flush()
     producer.close()
     return time.perf_counter() - started
@@ -71,7 +83,9 @@ class Progress:
         return self.events / self.seconds if self.seconds else float("nan")
 
 
-def follow_group(settings: Settings, group: str, topics: list[str], total: int, *, timeout: float = 900.0) -> Progress:
+def follow_group(
+    settings: Settings, group: str, topics: list[str], total: int, *, timeout: float = 900.0
+) -> Progress:
     """Events processed per second by ``group`` between its first commit and zero lag on ``topics``."""
     exporter = LagExporter(settings, group, topics, new_registry())
     deadline = time.monotonic() + timeout
@@ -93,17 +107,30 @@ def raw_topics(settings: Settings) -> list[str]:
     return [raw_topic(settings, domain) for domain in DOMAINS]
 
 
-def start_process(settings: Settings, command: list[str], log: Path, *, stdout: int | None = None) -> subprocess.Popen:
+def start_process(
+    settings: Settings, command: list[str], log: Path, *, stdout: int | None = None
+) -> subprocess.Popen:
     """``command`` on the benchmark's topics; its log (and its output, unless ``stdout``) to ``log``."""
-    env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix,
+        "QINGLIAN_LOG_FORMAT": "json",
+    }
     with log.open("ab") as handle:
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=stdout or handle, stderr=handle)
 
 
 def worker_command(settings: Settings) -> list[str]:
     return [
-        sys.executable, "-m", "qinglian", "detectors", "worker",
-        "--web-port", str(free_port()), "--metrics-port", str(free_port()),
+        sys.executable,
+        "-m",
+        "qinglian",
+        "detectors",
+        "worker",
+        "--web-port",
+        str(free_port()),
+        "--metrics-port",
+        str(free_port()),
     ]
 
 

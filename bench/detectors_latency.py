@@ -36,7 +36,12 @@ from qinglian.settings import Settings
 from qinglian.topics import alerts_topic, raw_topic
 from services.detectors.runtime.evaluate import delete_prefix
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "contracts" / "examples" / "cn.edu.qinglian.canteen.inbound_inspection.v1.json"
+EXAMPLE = (
+    Path(__file__).resolve().parent.parent
+    / "contracts"
+    / "examples"
+    / "cn.edu.qinglian.canteen.inbound_inspection.v1.json"
+)
 PROBE_EVERY = 100
 
 
@@ -57,7 +62,9 @@ def load(settings: Settings, base: list[dict], count: int) -> list[dict]:
     events = []
     for index in range(count):
         neighbour = base[index % len(base)]
-        events.append(probe(template, neighbour, index, key) if index % PROBE_EVERY == 0 else neighbour)
+        events.append(
+            probe(template, neighbour, index, key) if index % PROBE_EVERY == 0 else neighbour
+        )
     return events
 
 
@@ -72,7 +79,9 @@ def paced_publish(settings: Settings, events: list[dict], rate: float) -> dict[s
             time.sleep(delay)
         stamp = int(time.time() * 1000)
         topic = raw_topic(settings, event["type"].split(".")[3])
-        producer.send(topic, key=event["schoolid"].encode(), value=orjson.dumps(event), timestamp_ms=stamp)
+        producer.send(
+            topic, key=event["schoolid"].encode(), value=orjson.dumps(event), timestamp_ms=stamp
+        )
         if event["id"].startswith("bench-probe-"):
             sent[event["id"]] = stamp
     producer.flush()
@@ -112,20 +121,28 @@ def main() -> None:
     arguments = parser.parse_args()
     settings = isolated_settings("latency")
     worker = start_process(
-        settings, [sys.executable, "-m", "bench.detectors_throughput", "worker"], arguments.logs / "latency-worker.log"
+        settings,
+        [sys.executable, "-m", "bench.detectors_throughput", "worker"],
+        arguments.logs / "latency-worker.log",
     )
     reader = alerts_reader(settings)
     try:
         base = simulator_mix(settings, arguments.schools, 2)
         events = load(settings, base, int(arguments.rate * arguments.seconds))
         warm = paced_publish(settings, events[:1], 1.0)
-        assert latencies(reader, warm, settle=120), "the worker raised no alert for the warm-up probe"
+        assert latencies(reader, warm, settle=120), (
+            "the worker raised no alert for the warm-up probe"
+        )
         with StealSampler() as during_load:
             sent = paced_publish(settings, events[PROBE_EVERY:], arguments.rate)
             values = latencies(reader, sent, settle=max(60.0, arguments.seconds * 2))
-        print(f"load: {len(events) - PROBE_EVERY} events at {arguments.rate:.0f} events/s, {len(sent)} probes; alerts seen for {len(values)}")
+        print(
+            f"load: {len(events) - PROBE_EVERY} events at {arguments.rate:.0f} events/s, {len(sent)} probes; alerts seen for {len(values)}"
+        )
         if values:
-            print(f"event-to-alert latency: p50 {statistics.median(values) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms (target p99 < 1 s)")
+            print(
+                f"event-to-alert latency: p50 {statistics.median(values) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms (target p99 < 1 s)"
+            )
         print(f"machine: {during_load.line()}")
     finally:
         reader.close()

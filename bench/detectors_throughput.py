@@ -54,8 +54,14 @@ from services.detectors.runtime.worker import run_worker
 
 
 def raw_consume_and_decode(settings: Settings) -> Progress:
-    reader = broker.consumer(settings, group_id=None, max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024)
-    partitions = [TopicPartition(t, p) for t in raw_topics(settings) for p in sorted(reader.partitions_for_topic(t) or ())]
+    reader = broker.consumer(
+        settings, group_id=None, max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024
+    )
+    partitions = [
+        TopicPartition(t, p)
+        for t in raw_topics(settings)
+        for p in sorted(reader.partitions_for_topic(t) or ())
+    ]
     reader.assign(partitions)
     reader.seek_to_beginning()
     ends = reader.end_offsets(partitions)
@@ -80,7 +86,15 @@ def timed_replay(settings: Settings) -> None:
     started = time.perf_counter()
     result = replay(settings, load_rule_set(), start=None, end=None, detected_at=datetime.now(UTC))
     seconds = time.perf_counter() - started
-    print(orjson.dumps({"events": result.events + len(result.rejected), "seconds": seconds, "alerts": len(result.alerts)}).decode())
+    print(
+        orjson.dumps(
+            {
+                "events": result.events + len(result.rejected),
+                "seconds": seconds,
+                "alerts": len(result.alerts),
+            }
+        ).decode()
+    )
 
 
 def replay_in_subprocess(settings: Settings, here: list[str], log: Path) -> tuple[Progress, int]:
@@ -95,7 +109,9 @@ def measure(schools: int, days: int, logs: Path) -> None:
     try:
         started = time.perf_counter()
         events = simulator_mix(settings, schools, days)
-        print(f"simulator: {len(events)} events, {schools} schools × {days} days ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"simulator: {len(events)} events, {schools} schools × {days} days ({time.perf_counter() - started:.1f} s)"
+        )
         print(f"published in {publish_all(settings, events):.1f} s")
         total = len(events)
         del events
@@ -103,14 +119,22 @@ def measure(schools: int, days: int, logs: Path) -> None:
         here = [sys.executable, "-m", "bench.detectors_throughput"]
         with StealSampler() as during_passthrough:
             passthrough = start_process(settings, [*here, "passthrough"], logs / "passthrough.log")
-            ceiling = follow_group(settings, f"{settings.topic_prefix}.passthrough", raw_topics(settings), total)
+            ceiling = follow_group(
+                settings, f"{settings.topic_prefix}.passthrough", raw_topics(settings), total
+            )
             ceiling_rss = peak_rss_mb(passthrough.pid)
             stop(passthrough)
 
         with StealSampler() as during_worker:
             worker = start_process(settings, [*here, "worker"], logs / "worker.log")
             watched = watched_topics(settings)
-            detectors = follow_group(settings, detectors_app_id(settings), watched, total, timeout=max(900.0, total / 500))
+            detectors = follow_group(
+                settings,
+                detectors_app_id(settings),
+                watched,
+                total,
+                timeout=max(900.0, total / 500),
+            )
             rss = peak_rss_mb(worker.pid)
             stop(worker)
 
@@ -118,13 +142,27 @@ def measure(schools: int, days: int, logs: Path) -> None:
             raw = raw_consume_and_decode(settings)
             replayed, alerts = replay_in_subprocess(settings, here, logs / "replay.log")
 
-        print(f"pass-through faust agent (decode only): {ceiling.rate:,.0f} events/s ({ceiling.events} in {ceiling.seconds:.1f} s)")
-        print(f"detector worker, all rules:              {detectors.rate:,.0f} events/s ({detectors.events} in {detectors.seconds:.1f} s)")
-        print(f"  ratio worker / pass-through:           {detectors.rate / ceiling.rate:.0%} (target ≥ 80 %)")
-        print(f"  worker peak RSS, {schools} schools:       {rss:.0f} MB (target < 300 MB; pass-through agent: {ceiling_rss:.0f} MB)")
-        print(f"raw consume-and-decode (kafka-python):   {raw.rate:,.0f} events/s ({raw.events} in {raw.seconds:.1f} s)")
-        print(f"replay (plain consumer + engine):        {replayed.rate:,.0f} events/s ({replayed.events} in {replayed.seconds:.1f} s, {alerts} alerts)")
-        print(f"  ratio replay / raw:                    {replayed.rate / raw.rate:.0%} (target ≥ 50 %)")
+        print(
+            f"pass-through faust agent (decode only): {ceiling.rate:,.0f} events/s ({ceiling.events} in {ceiling.seconds:.1f} s)"
+        )
+        print(
+            f"detector worker, all rules:              {detectors.rate:,.0f} events/s ({detectors.events} in {detectors.seconds:.1f} s)"
+        )
+        print(
+            f"  ratio worker / pass-through:           {detectors.rate / ceiling.rate:.0%} (target ≥ 80 %)"
+        )
+        print(
+            f"  worker peak RSS, {schools} schools:       {rss:.0f} MB (target < 300 MB; pass-through agent: {ceiling_rss:.0f} MB)"
+        )
+        print(
+            f"raw consume-and-decode (kafka-python):   {raw.rate:,.0f} events/s ({raw.events} in {raw.seconds:.1f} s)"
+        )
+        print(
+            f"replay (plain consumer + engine):        {replayed.rate:,.0f} events/s ({replayed.events} in {replayed.seconds:.1f} s, {alerts} alerts)"
+        )
+        print(
+            f"  ratio replay / raw:                    {replayed.rate / raw.rate:.0%} (target ≥ 50 %)"
+        )
         print(f"machine: pass-through {during_passthrough.line()}")
         print(f"         worker {during_worker.line()}")
         print(f"         raw and replay {during_replay.line()}")
@@ -134,7 +172,9 @@ def measure(schools: int, days: int, logs: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("role", nargs="?", choices=["measure", "passthrough", "worker", "replay"], default="measure")
+    parser.add_argument(
+        "role", nargs="?", choices=["measure", "passthrough", "worker", "replay"], default="measure"
+    )
     parser.add_argument("--schools", type=int, default=1000)
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--logs", type=Path, default=Path("/tmp"))
@@ -142,7 +182,11 @@ def main() -> None:
     if arguments.role == "passthrough":
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # as run_worker does
         settings = load_settings()
-        worker = faust.Worker(passthrough_app(settings, f"{settings.topic_prefix}.passthrough", free_port()), loglevel="warning", quiet=True)
+        worker = faust.Worker(
+            passthrough_app(settings, f"{settings.topic_prefix}.passthrough", free_port()),
+            loglevel="warning",
+            quiet=True,
+        )
         worker.execute_from_commandline()
     elif arguments.role == "worker":
         options = dataclasses.replace(BENCH_OPTIONS, web_port=free_port())

@@ -33,7 +33,10 @@ BATCH = 1000
 
 def run(schools: int, days: int, tuned: bool) -> None:
     events = simulator_mix(load_settings(), schools, days)
-    records = [Record("raw", 0, offset, None, e["schoolid"].encode(), to_json(e)) for offset, e in enumerate(events)]
+    records = [
+        Record("raw", 0, offset, None, e["schoolid"].encode(), to_json(e))
+        for offset, e in enumerate(events)
+    ]
     del events
     gc.collect()
     if tuned:
@@ -52,17 +55,32 @@ def run(schools: int, days: int, tuned: bool) -> None:
 def measure(schools: int, days: int) -> None:
     rates = {}
     for label in ("default", "tuned"):
-        command = [sys.executable, "-m", "bench.engine_throughput", label, "--schools", str(schools), "--days", str(days)]
-        result = orjson.loads(subprocess.run(command, check=True, capture_output=True).stdout.splitlines()[-1])
+        command = [
+            sys.executable,
+            "-m",
+            "bench.engine_throughput",
+            label,
+            "--schools",
+            str(schools),
+            "--days",
+            str(days),
+        ]
+        result = orjson.loads(
+            subprocess.run(command, check=True, capture_output=True).stdout.splitlines()[-1]
+        )
         rates[label] = result["events"] / result["seconds"]
-        print(f"engine, {label:7} GC thresholds: {rates[label]:>8,.0f} events/s ({result['events']:,} events, "
-              f"{schools} schools × {days} days; then {result['flush']:.1f} s firing every pending timer)")
+        print(
+            f"engine, {label:7} GC thresholds: {rates[label]:>8,.0f} events/s ({result['events']:,} events, "
+            f"{schools} schools × {days} days; then {result['flush']:.1f} s firing every pending timer)"
+        )
     print(f"ratio tuned / default: {rates['tuned'] / rates['default']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("role", nargs="?", choices=["measure", "default", "tuned"], default="measure")
+    parser.add_argument(
+        "role", nargs="?", choices=["measure", "default", "tuned"], default="measure"
+    )
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--days", type=int, default=3)
     arguments = parser.parse_args()

@@ -65,7 +65,14 @@ EXAMPLE_TYPES = ("payment_voucher", "invoice", "fee_charge", "reimbursement")
 
 def make_events(count: int) -> list[dict]:
     examples = [
-        json.loads((project_root() / "contracts" / "examples" / f"cn.edu.qinglian.finance.{name}.v1.json").read_text())
+        json.loads(
+            (
+                project_root()
+                / "contracts"
+                / "examples"
+                / f"cn.edu.qinglian.finance.{name}.v1.json"
+            ).read_text()
+        )
         for name in EXAMPLE_TYPES
     ]
     return [{**examples[i % len(examples)], "id": str(uuid.uuid4())} for i in range(count)]
@@ -95,7 +102,10 @@ class CpuMeter:
         return spent
 
     def _snapshot(self) -> dict[int, tuple[str, float]]:
-        server = {self._server_pid, *(child.pid for child in psutil.Process(self._server_pid).children(recursive=True))}
+        server = {
+            self._server_pid,
+            *(child.pid for child in psutil.Process(self._server_pid).children(recursive=True)),
+        }
         snapshot = {}
         for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
             part = _part(process, server)
@@ -158,10 +168,27 @@ class PushServer:
             "QINGLIAN_INGEST_METRICS_PORT": str(free_port()),
             "QINGLIAN_LOG_LEVEL": "warning",
         }
-        subprocess.run([sys.executable, "-m", "qinglian", "db", "upgrade"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "qinglian", "db", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "qinglian", "ingest", "serve", "--sources", str(sources), "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / "ingest.log", "wb"),  # noqa: SIM115
+            [
+                sys.executable,
+                "-m",
+                "qinglian",
+                "ingest",
+                "serve",
+                "--sources",
+                str(sources),
+                "--port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(workdir / "ingest.log", "wb"),  # noqa: SIM115
         )
         wait_until(self._answers, timeout=60, what="the push API", log_path=workdir / "ingest.log")
 
@@ -218,14 +245,20 @@ def push_throughput(
     return events / elapsed, latencies
 
 
-def raw_producer_rate(settings: Settings, events: list[dict], meter: CpuMeter, cpu: CpuPerEvent) -> float:
+def raw_producer_rate(
+    settings: Settings, events: list[dict], meter: CpuMeter, cpu: CpuPerEvent
+) -> float:
     key = settings.pseudonym_key.get_secret_value().encode()
-    payloads = [(event["schoolid"].encode(), orjson.dumps(pseudonymize(event, key))) for event in events]
+    payloads = [
+        (event["schoolid"].encode(), orjson.dumps(pseudonymize(event, key))) for event in events
+    ]
     producer = broker.durable_producer(settings, client_id="bench-raw")
     topic = raw_topic(settings, "finance")
     headers = [(broker.CONTENT_TYPE_HEADER, broker.CLOUDEVENTS_CONTENT_TYPE)]
     try:
-        producer.send(topic, key=payloads[0][0], value=payloads[0][1], headers=headers).get(timeout=30)
+        producer.send(topic, key=payloads[0][0], value=payloads[0][1], headers=headers).get(
+            timeout=30
+        )
         with cpu.counting(meter, len(payloads)):
             started = time.perf_counter()
             futures = [producer.send(topic, key=k, value=v, headers=headers) for k, v in payloads]
@@ -242,6 +275,7 @@ def paced_latencies(url: str, batches: list[Request], events_per_second: float) 
     latencies: list[float] = []
     lock = threading.Lock()
     with httpx.Client() as client, ThreadPoolExecutor(8) as pool:
+
         def send(request: Request) -> None:
             elapsed = post_batch(client, url, request)
             with lock:
@@ -275,20 +309,35 @@ def main() -> None:
     settings = load_settings(topic_prefix=f"bench{uuid.uuid4().hex[:6]}")
     broker.ensure_topics(settings)
     try:
-        with temporary_database(settings, prefix="qinglian_bench") as database_url, tempfile.TemporaryDirectory() as tmp:
+        with (
+            temporary_database(settings, prefix="qinglian_bench") as database_url,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
             server = PushServer(settings, database_url, Path(tmp))
             try:
                 push_rates, raw_rates, loaded = [], [], []
-                meter, push_cpu, raw_cpu = CpuMeter(server.process.pid), CpuPerEvent(), CpuPerEvent()
+                meter, push_cpu, raw_cpu = (
+                    CpuMeter(server.process.pid),
+                    CpuPerEvent(),
+                    CpuPerEvent(),
+                )
                 with StealSampler() as during_rounds:
                     for _ in range(arguments.rounds):
                         batches = signed_requests(make_events(arguments.events), arguments.batch)
-                        push_rate, latencies = push_throughput(server.url, batches, arguments.clients, meter, push_cpu)
+                        push_rate, latencies = push_throughput(
+                            server.url, batches, arguments.clients, meter, push_cpu
+                        )
                         push_rates.append(push_rate)
                         loaded += latencies
-                        raw_rates.append(raw_producer_rate(settings, make_events(arguments.events), meter, raw_cpu))
+                        raw_rates.append(
+                            raw_producer_rate(
+                                settings, make_events(arguments.events), meter, raw_cpu
+                            )
+                        )
                 push_rate, raw_rate = statistics.median(push_rates), statistics.median(raw_rates)
-                half_load = signed_requests(make_events(int(push_rate / 2 * arguments.latency_seconds)), arguments.batch)
+                half_load = signed_requests(
+                    make_events(int(push_rate / 2 * arguments.latency_seconds)), arguments.batch
+                )
                 with StealSampler() as during_latency:
                     paced = paced_latencies(server.url, half_load, push_rate / 2)
             finally:
@@ -298,20 +347,38 @@ def main() -> None:
         admin.delete_topics([spec.name for spec in topic_specs(settings)])
         admin.close()
 
-    print(f"push API            {push_rate:>10,.0f} events/s  (median of {rounds(push_rates)}; {arguments.events:,} events "
-          f"a round, batches of {arguments.batch}, {arguments.clients} clients; request p50 "
-          f"{statistics.median(loaded) * 1000:.0f} ms)")
-    print(f"raw kafka-python    {raw_rate:>10,.0f} events/s  (median of {rounds(raw_rates)}; acks=all, idempotent, "
-          "same payloads)")
+    print(
+        f"push API            {push_rate:>10,.0f} events/s  (median of {rounds(push_rates)}; {arguments.events:,} events "
+        f"a round, batches of {arguments.batch}, {arguments.clients} clients; request p50 "
+        f"{statistics.median(loaded) * 1000:.0f} ms)"
+    )
+    print(
+        f"raw kafka-python    {raw_rate:>10,.0f} events/s  (median of {rounds(raw_rates)}; acks=all, idempotent, "
+        "same payloads)"
+    )
     ratios = [push / raw for push, raw in zip(push_rates, raw_rates, strict=True)]
-    print(f"ratio               {statistics.median(ratios):>10.2f}  (median of each round's ratio: "
-          f"{' / '.join(f'{ratio:.2f}' for ratio in ratios)}; target ≥ 0.60)")
+    print(
+        f"ratio               {statistics.median(ratios):>10.2f}  (median of each round's ratio: "
+        f"{' / '.join(f'{ratio:.2f}' for ratio in ratios)}; target ≥ 0.60)"
+    )
     print("CPU per event, all rounds")
-    print("  push: " + push_cpu.line({"push API": "API workers", "PostgreSQL": "PostgreSQL", "broker": "broker", "benchmark": "load generator"}))
+    print(
+        "  push: "
+        + push_cpu.line(
+            {
+                "push API": "API workers",
+                "PostgreSQL": "PostgreSQL",
+                "broker": "broker",
+                "benchmark": "load generator",
+            }
+        )
+    )
     print("  raw:  " + raw_cpu.line({"benchmark": "producer", "broker": "broker"}))
-    print(f"at half load        {push_rate / 2:>10,.0f} events/s: request latency p50 "
-          f"{percentile(paced, 0.5) * 1000:.0f} ms, p99 {percentile(paced, 0.99) * 1000:.0f} ms (target p99 < 100 ms), "
-          f"max {max(paced) * 1000:.0f} ms over {len(paced):,} requests")
+    print(
+        f"at half load        {push_rate / 2:>10,.0f} events/s: request latency p50 "
+        f"{percentile(paced, 0.5) * 1000:.0f} ms, p99 {percentile(paced, 0.99) * 1000:.0f} ms (target p99 < 100 ms), "
+        f"max {max(paced) * 1000:.0f} ms over {len(paced):,} requests"
+    )
     print(f"machine             rounds: {during_rounds.line()}; latency: {during_latency.line()}")
 
 

@@ -10,7 +10,9 @@ import typer
 
 from contracts.errors import ContractViolation, Violation
 
-contracts_app = typer.Typer(help="事件契约 / Event contracts: list types, validate events.", no_args_is_help=True)
+contracts_app = typer.Typer(
+    help="事件契约 / Event contracts: list types, validate events.", no_args_is_help=True
+)
 
 
 @contracts_app.command("list")
@@ -27,7 +29,9 @@ def validate(
     file: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, help="JSON 或 NDJSON 文件 / A JSON event, a JSON array of events, or NDJSON."
+            exists=True,
+            dir_okay=False,
+            help="JSON 或 NDJSON 文件 / A JSON event, a JSON array of events, or NDJSON.",
         ),
     ],
 ) -> None:

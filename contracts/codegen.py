@@ -62,7 +62,9 @@ def render_types(catalogue: SchemaCatalogue) -> str:
         renderer.object_class(type_name.schema_id, catalogue.data_schema(event_type), name)
         data_classes.append((event_type, name))
     types_tuple = "".join(f"    {json.dumps(event_type)},\n" for event_type, _ in data_classes)
-    mapping = "".join(f"    {json.dumps(event_type)}: {name},\n" for event_type, name in data_classes)
+    mapping = "".join(
+        f"    {json.dumps(event_type)}: {name},\n" for event_type, name in data_classes
+    )
     footer = (
         f"EVENT_TYPES: tuple[str, ...] = (\n{types_tuple})\n\n"
         f"DATA_TYPES: dict[str, type[Any]] = {{\n{mapping}}}\n"
@@ -93,11 +95,17 @@ class _Renderer:
         lines = []
         for field, child in node["properties"].items():
             annotation = self.annotation(base_uri, child, f"{name}{class_name(field)}")
-            lines.append(f"    {field}: {annotation if field in required else f'NotRequired[{annotation}]'}")
-        self.blocks.append(f"class {name}(TypedDict):\n{_docstring(node)}" + "\n".join(lines) + "\n")
+            lines.append(
+                f"    {field}: {annotation if field in required else f'NotRequired[{annotation}]'}"
+            )
+        self.blocks.append(
+            f"class {name}(TypedDict):\n{_docstring(node)}" + "\n".join(lines) + "\n"
+        )
         return name
 
-    def annotation(self, base_uri: str, node: Schema, hint: str, *, alias_enums: bool = True) -> str:
+    def annotation(
+        self, base_uri: str, node: Schema, hint: str, *, alias_enums: bool = True
+    ) -> str:
         if "$ref" in node:
             return self._reference(base_uri, node["$ref"], hint)
         if "const" in node:
@@ -113,7 +121,11 @@ class _Renderer:
         if isinstance(kinds, list):
             return _union(self.annotation(base_uri, {**node, "type": kind}, hint) for kind in kinds)
         if kinds == "object":
-            return self.object_class(base_uri, node, hint) if "properties" in node else "dict[str, Any]"
+            return (
+                self.object_class(base_uri, node, hint)
+                if "properties" in node
+                else "dict[str, Any]"
+            )
         if kinds == "array":
             return f"list[{self.annotation(base_uri, node['items'], f'{hint}Item')}]"
         return _SCALARS.get(kinds, "Any")
@@ -172,7 +184,11 @@ def _union(annotations: Any) -> str:
 
 def _docstring(node: Schema) -> str:
     paragraphs = [
-        textwrap.fill(part.replace("\\", "\\\\").replace('"', "'"), width=_LINE_LENGTH - 8, subsequent_indent="    ")
+        textwrap.fill(
+            part.replace("\\", "\\\\").replace('"', "'"),
+            width=_LINE_LENGTH - 8,
+            subsequent_indent="    ",
+        )
         for part in (node.get("title"), node.get("description"))
         if part
     ]

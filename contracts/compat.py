@@ -33,13 +33,22 @@ def check_backward_compatible(old: Schema, new: Schema) -> list[Incompatibility]
     """What in ``new`` breaks events valid under ``old`` (both one schema document)."""
     schema_id = str(new.get("$id") or old.get("$id") or "")
     if old.get("$id") != new.get("$id"):
-        return [_incompatible(schema_id, "", "id_changed", "模式 $id 改变 / the schema's $id changed")]
+        return [
+            _incompatible(schema_id, "", "id_changed", "模式 $id 改变 / the schema's $id changed")
+        ]
     found = _compare(schema_id, "", old, new)
     old_defs, new_defs = old.get("$defs", {}), new.get("$defs", {})
     for name, definition in old_defs.items():
         path = f"$defs.{name}"
         if name not in new_defs:
-            found.append(_incompatible(schema_id, path, "removed_definition", "删除了公共定义 / a shared definition was removed"))
+            found.append(
+                _incompatible(
+                    schema_id,
+                    path,
+                    "removed_definition",
+                    "删除了公共定义 / a shared definition was removed",
+                )
+            )
         else:
             found.extend(_compare(schema_id, path, definition, new_defs[name]))
     return found
@@ -52,7 +61,12 @@ def check_catalogue(published: SchemaCatalogue, current: SchemaCatalogue) -> lis
         new = current.schemas_by_id.get(schema_id)
         if new is None:
             found.append(
-                _incompatible(schema_id, "", "removed_schema", "已发布的模式被删除 / a published schema was removed; keep it")
+                _incompatible(
+                    schema_id,
+                    "",
+                    "removed_schema",
+                    "已发布的模式被删除 / a published schema was removed; keep it",
+                )
             )
             continue
         found.extend(check_backward_compatible(old, new))
@@ -80,14 +94,24 @@ def _compare(schema_id: str, path: str, old: Schema, new: Schema) -> list[Incomp
         found.append(_incompatible(schema_id, path, kind, message))
 
     if old.get(PII_KEYWORD) != new.get(PII_KEYWORD):
-        report("pii_changed", "个人信息标记改变 / the x-qinglian-pii marking changed, so values on Kafka would change")
+        report(
+            "pii_changed",
+            "个人信息标记改变 / the x-qinglian-pii marking changed, so values on Kafka would change",
+        )
     if old.get("$ref") != new.get("$ref"):
-        report("reference_changed", f"引用改变 / $ref changed from {old.get('$ref')} to {new.get('$ref')}")
+        report(
+            "reference_changed",
+            f"引用改变 / $ref changed from {old.get('$ref')} to {new.get('$ref')}",
+        )
     if not _types_widened(old.get("type"), new.get("type")):
-        report("type_changed", f"类型改变 / type changed from {old.get('type')} to {new.get('type')}")
+        report(
+            "type_changed", f"类型改变 / type changed from {old.get('type')} to {new.get('type')}"
+        )
     if "const" in new and old.get("const", _MISSING) != new["const"]:
         report("const_changed", f"常量改变 / const is now {new['const']!r}")
-    if "enum" in new and not set(map(repr, old.get("enum", [_MISSING]))) <= set(map(repr, new["enum"])):
+    if "enum" in new and not set(map(repr, old.get("enum", [_MISSING]))) <= set(
+        map(repr, new["enum"])
+    ):
         report("enum_narrowed", "枚举收窄 / enum no longer accepts every old value")
     if "pattern" in new and old.get("pattern") != new["pattern"]:
         report("pattern_changed", f"格式改变 / pattern changed to {new['pattern']}")
@@ -97,18 +121,31 @@ def _compare(schema_id: str, path: str, old: Schema, new: Schema) -> list[Incomp
     for keyword in _UPPER_BOUNDS:
         if keyword in new and (keyword not in old or new[keyword] < old[keyword]):
             report("constraint_narrowed", f"约束收紧 / {keyword} lowered to {new[keyword]}")
-    if new.get("additionalProperties") is False and old.get("additionalProperties", True) is not False:
-        report("additional_properties_closed", "不再允许额外字段 / additionalProperties is now false")
+    if (
+        new.get("additionalProperties") is False
+        and old.get("additionalProperties", True) is not False
+    ):
+        report(
+            "additional_properties_closed", "不再允许额外字段 / additionalProperties is now false"
+        )
     for name in sorted(set(new.get("required", ())) - set(old.get("required", ()))):
         found.append(
-            _incompatible(schema_id, _join(path, name), "required_added", "新增必填字段 / a property became required")
+            _incompatible(
+                schema_id,
+                _join(path, name),
+                "required_added",
+                "新增必填字段 / a property became required",
+            )
         )
     old_properties, new_properties = old.get("properties", {}), new.get("properties", {})
     for name, old_property in old_properties.items():
         if name not in new_properties:
             found.append(
                 _incompatible(
-                    schema_id, _join(path, name), "removed_property", "删除或重命名了字段 / a property was removed or renamed"
+                    schema_id,
+                    _join(path, name),
+                    "removed_property",
+                    "删除或重命名了字段 / a property was removed or renamed",
                 )
             )
         else:
@@ -126,10 +163,16 @@ def _compare_alternatives(
     """anyOf/oneOf (nullable fields, clear-or-pseudonym values): each old branch needs a compatible new one."""
     found: list[Incompatibility] = []
     for old_branch in old_alternatives:
-        candidates = [_compare(schema_id, path, old_branch, new_branch) for new_branch in new_alternatives]
+        candidates = [
+            _compare(schema_id, path, old_branch, new_branch) for new_branch in new_alternatives
+        ]
         best = min(candidates, key=len)
         if best and old_branch.get("type") == "null":
-            found.append(_incompatible(schema_id, path, "null_removed", "不再允许空值 / null is no longer accepted"))
+            found.append(
+                _incompatible(
+                    schema_id, path, "null_removed", "不再允许空值 / null is no longer accepted"
+                )
+            )
         else:
             found.extend(best)
     return found
@@ -138,7 +181,11 @@ def _compare_alternatives(
 def _alternatives(node: Schema) -> list[Schema]:
     for keyword in ("anyOf", "oneOf"):
         if keyword in node:
-            shared = {key: value for key, value in node.items() if key not in (keyword, "description", "title")}
+            shared = {
+                key: value
+                for key, value in node.items()
+                if key not in (keyword, "description", "title")
+            }
             return [_both(shared, branch) for branch in node[keyword]]
     return [node]
 
@@ -168,7 +215,9 @@ def _types_widened(old: Any, new: Any) -> bool:
 
 def _version_increased(old: Schema, new: Schema) -> bool:
     def parts(schema: Schema) -> tuple[int, ...]:
-        return tuple(int(part) for part in str(schema.get("x-qinglian-version", "0.0.0")).split("."))
+        return tuple(
+            int(part) for part in str(schema.get("x-qinglian-version", "0.0.0")).split(".")
+        )
 
     return parts(new) > parts(old)
 

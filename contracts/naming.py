@@ -1,8 +1,8 @@
 """How event types, schema ids and schema files are named, in one place.
 
-    type       cn.edu.qinglian.<domain>.<name>.v<major>
-    schema id  https://contracts.qinglian.edu.cn/<domain>/<name>.v<major>.schema.json
-    file       contracts/schemas/<domain>/<name>.v<major>.schema.json
+type       cn.edu.qinglian.<domain>.<name>.v<major>
+schema id  https://contracts.qinglian.edu.cn/<domain>/<name>.v<major>.schema.json
+file       contracts/schemas/<domain>/<name>.v<major>.schema.json
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 ENVELOPE_SCHEMA_ID = f"{SCHEMA_BASE_URI}envelope.schema.json"
 COMMON_SCHEMA_ID = f"{SCHEMA_BASE_URI}common.schema.json"
 
-_TYPE = re.compile(r"^cn\.edu\.qinglian\.(?P<domain>[a-z][a-z_]*)\.(?P<name>[a-z][a-z_]*)\.v(?P<major>[1-9][0-9]*)$")
+_TYPE = re.compile(
+    r"^cn\.edu\.qinglian\.(?P<domain>[a-z][a-z_]*)\.(?P<name>[a-z][a-z_]*)\.v(?P<major>[1-9][0-9]*)$"
+)
 _FILE = re.compile(r"^(?P<name>[a-z][a-z_]*)\.v(?P<major>[1-9][0-9]*)\.schema\.json$")
 
 

@@ -62,7 +62,9 @@ def pseudonymize(event: dict[str, Any], key: bytes) -> dict[str, Any]:
     return result
 
 
-PiiPlan = tuple[tuple[str, "str | PiiPlan"], ...]  # (segment, PII kind at a leaf or the plan below it)
+PiiPlan = tuple[
+    tuple[str, "str | PiiPlan"], ...
+]  # (segment, PII kind at a leaf or the plan below it)
 
 
 @functools.cache
@@ -82,7 +84,10 @@ def _pii_plan(event_type: str) -> PiiPlan:
             node[field.segments[-1]] = field.kind
 
     def frozen(node: dict[str, Any]) -> PiiPlan:
-        return tuple((name, below if isinstance(below, str) else frozen(below)) for name, below in node.items())
+        return tuple(
+            (name, below if isinstance(below, str) else frozen(below))
+            for name, below in node.items()
+        )
 
     return frozen(tree)
 

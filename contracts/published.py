@@ -18,7 +18,9 @@ from contracts.naming import SCHEMA_DIR
 PUBLISHED_DIR = Path(__file__).resolve().parent / "published"
 
 
-def published_incompatibilities(schema_dir: Path = SCHEMA_DIR, published_dir: Path = PUBLISHED_DIR) -> list[Incompatibility]:
+def published_incompatibilities(
+    schema_dir: Path = SCHEMA_DIR, published_dir: Path = PUBLISHED_DIR
+) -> list[Incompatibility]:
     if not any(published_dir.rglob("*.schema.json")):
         return []
     return check_catalogue(load_catalogue(published_dir), load_catalogue(schema_dir))

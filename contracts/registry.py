@@ -77,9 +77,13 @@ def catalogue() -> SchemaCatalogue:
     return _contracts().catalogue
 
 
-def compile_fast_validator(schema: dict[str, Any], handlers: dict[str, Callable[[str], Any]]) -> FastValidator:
+def compile_fast_validator(
+    schema: dict[str, Any], handlers: dict[str, Callable[[str], Any]]
+) -> FastValidator:
     """fastjsonschema.compile(schema), with the element names built by f-strings (same text, same errors)."""
-    code = _FORMAT_WITH_LOCALS.sub(r'f"\1"', fastjsonschema.compile_to_code(schema, handlers=handlers))
+    code = _FORMAT_WITH_LOCALS.sub(
+        r'f"\1"', fastjsonschema.compile_to_code(schema, handlers=handlers)
+    )
     namespace: dict[str, Any] = {}
     # Code generated from our own schemas, run as fastjsonschema.compile runs it; the root function comes first.
     exec(code, namespace)  # noqa: S102
@@ -98,7 +102,8 @@ class _Contracts:
     def __init__(self, catalogue: SchemaCatalogue) -> None:
         self.catalogue = catalogue
         self.pii_fields = {
-            event_type: find_pii_fields(catalogue, name.schema_id) for event_type, name in catalogue.types.items()
+            event_type: find_pii_fields(catalogue, name.schema_id)
+            for event_type, name in catalogue.types.items()
         }
         self.infos = {event_type: self._info(event_type) for event_type in catalogue.types}
         self._fast: dict[str, FastValidator] = {}
@@ -132,7 +137,11 @@ class _Contracts:
             self._fast_validator(ENVELOPE_SCHEMA_ID)(event)
         except fastjsonschema.JsonSchemaValueException as exc:
             violations = self._explain(ENVELOPE_SCHEMA_ID, event, "", exc)
-            if isinstance(event, dict) and isinstance(event.get("type"), str) and event["type"] not in self.infos:
+            if (
+                isinstance(event, dict)
+                and isinstance(event.get("type"), str)
+                and event["type"] not in self.infos
+            ):
                 violations += UnknownEventType(event["type"]).violations
             raise ContractViolation(violations) from None
         info = self.infos.get(event["type"])
@@ -151,7 +160,9 @@ class _Contracts:
         try:
             self._fast_validator(info.schema_id)(event["data"])
         except fastjsonschema.JsonSchemaValueException as exc:
-            raise ContractViolation(self._explain(info.schema_id, event["data"], "data", exc)) from None
+            raise ContractViolation(
+                self._explain(info.schema_id, event["data"], "data", exc)
+            ) from None
 
     def strict_check(self, event_type: str) -> StrictCheck | None:
         """The msgspec check of a whole event of ``event_type`` (None: the schemas use something
@@ -192,11 +203,19 @@ class _Contracts:
         return self.catalogue.schemas_by_id[uri]
 
     def _explain(
-        self, schema_id: str, instance: Any, prefix: str, fast_error: fastjsonschema.JsonSchemaValueException
+        self,
+        schema_id: str,
+        instance: Any,
+        prefix: str,
+        fast_error: fastjsonschema.JsonSchemaValueException,
     ) -> list[Violation]:
-        validator = Draft202012Validator(self.catalogue.schemas_by_id[schema_id], registry=self._registry)
+        validator = Draft202012Validator(
+            self.catalogue.schemas_by_id[schema_id], registry=self._registry
+        )
         violations = to_violations(validator.iter_errors(instance), prefix)
         if violations:
             return violations
         # Both validators implement the same schema; should they ever disagree, the event is still rejected.
-        return [Violation(prefix, fast_error.rule or "schema", f"不符合契约 / {fast_error.message}")]
+        return [
+            Violation(prefix, fast_error.rule or "schema", f"不符合契约 / {fast_error.message}")
+        ]

@@ -39,7 +39,9 @@ def to_violations(errors: Iterable[ValidationError], prefix: str = "") -> list[V
     for error in errors:
         for violation in _explain(_most_specific(error), prefix):
             found.setdefault((violation.path, violation.rule, violation.message), violation)
-    return sorted(found.values(), key=lambda violation: (violation.path, violation.rule, violation.message))
+    return sorted(
+        found.values(), key=lambda violation: (violation.path, violation.rule, violation.message)
+    )
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
@@ -58,13 +60,21 @@ def _explain(error: ValidationError, prefix: str) -> list[Violation]:
     if keyword == "required":
         missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
         return [
-            Violation(format_path([name], path), "required", f"缺少必填字段 / missing required field '{name}'")
+            Violation(
+                format_path([name], path),
+                "required",
+                f"缺少必填字段 / missing required field '{name}'",
+            )
             for name in missing
         ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = set(error.schema.get("properties", {}))
         return [
-            Violation(format_path([name], path), "additionalProperties", f"不允许的字段 / unexpected field '{name}'")
+            Violation(
+                format_path([name], path),
+                "additionalProperties",
+                f"不允许的字段 / unexpected field '{name}'",
+            )
             for name in instance
             if name not in allowed
         ]

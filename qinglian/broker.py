@@ -35,7 +35,9 @@ CONTENT_TYPE_HEADER = "content-type"
 
 
 KAFKA_MURMUR2_SEED = 0x9747B28C
-REMEMBERED_PARTITIONS = 16_384  # a district's school ids with room to spare; global keys come and go
+REMEMBERED_PARTITIONS = (
+    16_384  # a district's school ids with room to spare; global keys come and go
+)
 
 
 @functools.lru_cache(maxsize=REMEMBERED_PARTITIONS)
@@ -64,7 +66,9 @@ def _unreachable(settings: Settings) -> BrokerUnavailable:
 def admin_client(settings: Settings, timeout_ms: int = 10_000) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(
-            bootstrap_servers=_servers(settings), client_id="qinglian-admin", request_timeout_ms=timeout_ms
+            bootstrap_servers=_servers(settings),
+            client_id="qinglian-admin",
+            request_timeout_ms=timeout_ms,
         )
     except NoBrokersAvailable as exc:
         raise _unreachable(settings) from exc
@@ -92,7 +96,9 @@ def durable_producer(settings: Settings, client_id: str, **overrides: object) ->
         raise ConfigurationError(f"invalid Kafka client option: {exc}") from exc
 
 
-def consumer(settings: Settings, *topics: str, group_id: str | None, **overrides: object) -> KafkaConsumer:
+def consumer(
+    settings: Settings, *topics: str, group_id: str | None, **overrides: object
+) -> KafkaConsumer:
     options: dict[str, object] = {
         "bootstrap_servers": _servers(settings),
         "group_id": group_id,
@@ -119,7 +125,14 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
         for spec in missing:
             try:
                 admin.create_topics(
-                    [NewTopic(spec.name, spec.partitions, spec.replication_factor, topic_configs=spec.config)]
+                    [
+                        NewTopic(
+                            spec.name,
+                            spec.partitions,
+                            spec.replication_factor,
+                            topic_configs=spec.config,
+                        )
+                    ]
                 )
             except TopicAlreadyExistsError:
                 continue
@@ -139,7 +152,11 @@ def wait_for_group_coordinator(settings: Settings, timeout: float = 60.0) -> Non
                 # "authorized operations not requested" field on a fresh broker.
                 admin.list_consumer_group_offsets("qinglian-readiness-probe")
                 return
-            except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError) as exc:
+            except (
+                CoordinatorNotAvailableError,
+                CoordinatorLoadInProgressError,
+                NotCoordinatorError,
+            ) as exc:
                 if time.monotonic() > deadline:
                     raise BrokerUnavailable(
                         f"Kafka at {settings.kafka_bootstrap_servers} has no group coordinator after {timeout:.0f}s"

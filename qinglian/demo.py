@@ -62,7 +62,9 @@ Report = Callable[[str], None]
 class DemoPlan:
     schools: int = 300
     days: int = 30
-    seconds_per_day: float = 20.0  # ~120,000 events per simulated day for 300 schools: what one push API sustains
+    seconds_per_day: float = (
+        20.0  # ~120,000 events per simulated day for 300 schools: what one push API sustains
+    )
     workers: int = 2
     seed: int = 1
 
@@ -158,7 +160,9 @@ def _rest_source(paths: DemoPaths, token: str) -> Iterator[str]:
         serving,
     )
 
-    with serving(create_source_app(RestSourceStore(folder=paths.rest_source), token=token)) as base_url:
+    with serving(
+        create_source_app(RestSourceStore(folder=paths.rest_source), token=token)
+    ) as base_url:
         yield base_url
 
 
@@ -200,7 +204,9 @@ def write_connectors(paths: DemoPaths, rest_url: str) -> list[str]:
             entry.update(base_url=rest_url, token_env=REST_TOKEN_VARIABLE)
         else:
             entry.update(folder=str(paths.ocds), district_id=DEMO_DISTRICT)
-        for mapping in entry.get("files", []) + entry.get("tables", []) + entry.get("resources", []):
+        for mapping in (
+            entry.get("files", []) + entry.get("tables", []) + entry.get("resources", [])
+        ):
             mapping["district_id"] = district
     paths.connectors.write_text(
         f"# 演示拉取连接器 / demo pull connectors: {DEPLOYED_CONNECTORS}, fed by the simulator\n"
@@ -210,28 +216,51 @@ def write_connectors(paths: DemoPaths, rest_url: str) -> list[str]:
     return [entry["id"] for entry in document["connectors"]]
 
 
-def _qinglian(arguments: list[str], environment: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _qinglian(
+    arguments: list[str], environment: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "qinglian", *arguments],
-        input=stdin, capture_output=True, text=True, env=environment, timeout=300, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
     )
 
 
 def _migrate_and_seed_accounts(environment: dict[str, str], password: str) -> None:
     upgrade = _qinglian(["db", "upgrade"], environment)
     if upgrade.returncode != 0:
-        raise StackError(f"qinglian db upgrade failed: {(upgrade.stderr or upgrade.stdout).strip()[-300:]}")
+        raise StackError(
+            f"qinglian db upgrade failed: {(upgrade.stderr or upgrade.stdout).strip()[-300:]}"
+        )
     existing = _qinglian(["alerting", "user", "list"], environment).stdout
     for username, role, name in DEMO_USERS:
         if username in existing.split():
             continue
         added = _qinglian(
-            ["alerting", "user", "add", username, "--role", role, "--name", name,
-             "--district", DEMO_DISTRICT, "--password-stdin"],
-            environment, stdin=password + "\n",
+            [
+                "alerting",
+                "user",
+                "add",
+                username,
+                "--role",
+                role,
+                "--name",
+                name,
+                "--district",
+                DEMO_DISTRICT,
+                "--password-stdin",
+            ],
+            environment,
+            stdin=password + "\n",
         )
         if added.returncode != 0:
-            raise StackError(f"adding demo user {username} failed: {(added.stderr or added.stdout).strip()[-300:]}")
+            raise StackError(
+                f"adding demo user {username} failed: {(added.stderr or added.stdout).strip()[-300:]}"
+            )
 
 
 def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[ServiceSpec]:
@@ -239,27 +268,64 @@ def _services(settings: Settings, plan: DemoPlan, paths: DemoPaths) -> list[Serv
     workers = [
         ServiceSpec(
             f"detectors-{index}",
-            ("detectors", "worker", "--web-port", str(6066 + index),
-             "--metrics-port", str(settings.detectors_metrics_port + 10 * index)),
+            (
+                "detectors",
+                "worker",
+                "--web-port",
+                str(6066 + index),
+                "--metrics-port",
+                str(settings.detectors_metrics_port + 10 * index),
+            ),
             ready_url=f"http://{host}:{settings.detectors_metrics_port + 10 * index}/metrics",
             restart_on=frozenset({EXIT_STALLED}),
         )
         for index in range(plan.workers)
     ]
     return [
-        ServiceSpec("ingest", ("ingest", "serve", "--sources", str(paths.sources)),
-                    ready_url=f"http://{host}:{settings.ingest_port}/healthz"),
-        ServiceSpec("ingest-pull", ("ingest", "pull", "run", "--config", str(paths.connectors)),
-                    ready_url=f"http://{host}:{settings.ingest_pull_metrics_port}/metrics"),
-        ServiceSpec("alerting", ("alerting", "serve"), ready_url=f"http://{host}:{settings.alerting_port}/healthz"),
+        ServiceSpec(
+            "ingest",
+            ("ingest", "serve", "--sources", str(paths.sources)),
+            ready_url=f"http://{host}:{settings.ingest_port}/healthz",
+        ),
+        ServiceSpec(
+            "ingest-pull",
+            ("ingest", "pull", "run", "--config", str(paths.connectors)),
+            ready_url=f"http://{host}:{settings.ingest_pull_metrics_port}/metrics",
+        ),
+        ServiceSpec(
+            "alerting",
+            ("alerting", "serve"),
+            ready_url=f"http://{host}:{settings.alerting_port}/healthz",
+        ),
         *workers,
         ServiceSpec(
             "simulator",
-            ("simulate", "--schools", str(plan.schools), "--days", str(plan.days), "--seed", str(plan.seed),
-             "--push", f"http://{host}:{settings.ingest_port}", "--source-id", PUSH_SOURCE, "--key-id", PUSH_KEY,
-             "--secret-file", str(paths.secret), "--compress-time", str(plan.seconds_per_day),
-             "--connectors", str(paths.connectors), "--rest-source", str(paths.rest_source),
-             "--out", str(paths.simulation), "--no-progress"),
+            (
+                "simulate",
+                "--schools",
+                str(plan.schools),
+                "--days",
+                str(plan.days),
+                "--seed",
+                str(plan.seed),
+                "--push",
+                f"http://{host}:{settings.ingest_port}",
+                "--source-id",
+                PUSH_SOURCE,
+                "--key-id",
+                PUSH_KEY,
+                "--secret-file",
+                str(paths.secret),
+                "--compress-time",
+                str(plan.seconds_per_day),
+                "--connectors",
+                str(paths.connectors),
+                "--rest-source",
+                str(paths.rest_source),
+                "--out",
+                str(paths.simulation),
+                "--no-progress",
+            ),
         ),
     ]
 
@@ -286,15 +352,23 @@ def _total(samples: list[Sample], metric: str, **labels: str) -> float:
 
 def _progress_line(settings: Settings, plan: DemoPlan) -> str:
     host = "http://127.0.0.1"
-    pushed = _stored(_scrape(f"{host}:{settings.ingest_metrics_port}/metrics"), "qinglian_ingest_events_total")
-    pulled = _stored(
-        _scrape(f"{host}:{settings.ingest_pull_metrics_port}/metrics"), "qinglian_ingest_connector_records_total"
+    pushed = _stored(
+        _scrape(f"{host}:{settings.ingest_metrics_port}/metrics"), "qinglian_ingest_events_total"
     )
-    workers = [_scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics") for index in range(plan.workers)]
+    pulled = _stored(
+        _scrape(f"{host}:{settings.ingest_pull_metrics_port}/metrics"),
+        "qinglian_ingest_connector_records_total",
+    )
+    workers = [
+        _scrape(f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics")
+        for index in range(plan.workers)
+    ]
     alerts = sum(_total(samples, "qinglian_detectors_alerts_total") for samples in workers)
     # Every worker exports its whole group's lag: one reading (the larger), not their sum.
     lag = max(_total(samples, "qinglian_consumer_lag_messages") for samples in workers)
-    cases = _total(_scrape(f"{host}:{settings.alerting_metrics_port}/metrics"), "qinglian_alerting_cases")
+    cases = _total(
+        _scrape(f"{host}:{settings.alerting_metrics_port}/metrics"), "qinglian_alerting_cases"
+    )
     return (
         f"推送 pushed {pushed} · 拉取 pulled {pulled} · 检测积压 detector lag {lag:,.0f} · "
         f"预警 alerts {alerts:,.0f} · 案件 cases {cases:,.0f}"
@@ -312,9 +386,15 @@ def _stored(samples: list[Sample], metric: str) -> str:
 def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, password: str) -> str:
     host = "http://127.0.0.1"
     metrics = ", ".join(
-        [f"{host}:{settings.ingest_metrics_port}/metrics", f"{host}:{settings.ingest_pull_metrics_port}/metrics",
-         f"{host}:{settings.alerting_metrics_port}/metrics"]
-        + [f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics" for index in range(plan.workers)]
+        [
+            f"{host}:{settings.ingest_metrics_port}/metrics",
+            f"{host}:{settings.ingest_pull_metrics_port}/metrics",
+            f"{host}:{settings.alerting_metrics_port}/metrics",
+        ]
+        + [
+            f"{host}:{settings.detectors_metrics_port + 10 * index}/metrics"
+            for index in range(plan.workers)
+        ]
     )
     return (
         f"   控制台 console   {host}:{settings.alerting_port}/  登录 login: inspector / {password}"
@@ -329,7 +409,14 @@ def _where_to_look(settings: Settings, plan: DemoPlan, paths: DemoPaths, passwor
     )
 
 
-def run_demo(settings: Settings, plan: DemoPlan, *, duration: float | None, report: Report, fresh: bool = False) -> None:
+def run_demo(
+    settings: Settings,
+    plan: DemoPlan,
+    *,
+    duration: float | None,
+    report: Report,
+    fresh: bool = False,
+) -> None:
     paths = DemoPaths(settings.state_path / "demo")
     if fresh:
         report("⓪ 重新开始 / starting afresh: stopping the local stack and deleting its data")
@@ -366,10 +453,19 @@ def _run_services(
         for spec in _services(settings, plan, paths):
             supervisor.start(dataclasses.replace(spec, environment=environment))
             report(f"   ✔ {spec.name}")
-        report(f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
-               f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day")
+        report(
+            f"④ 模拟 {plan.schools} 所学校 {plan.days} 天（每天 {plan.seconds_per_day:g} 秒）/ "
+            f"simulating {plan.schools} schools over {plan.days} days, {plan.seconds_per_day:g} s per day"
+        )
         report(_where_to_look(settings, plan, paths, password))
-        _watch(supervisor, settings, plan, _EndOfInput(settings, connectors, environment, report), duration, report)
+        _watch(
+            supervisor,
+            settings,
+            plan,
+            _EndOfInput(settings, connectors, environment, report),
+            duration,
+            report,
+        )
 
 
 def _watch(
@@ -388,8 +484,10 @@ def _watch(
         time.sleep(min(5.0, max(0.1, (deadline - time.monotonic()) if deadline else 5.0)))
         simulated = False
         for service, status in supervisor.restart_exited():
-            report(f"   ↻ {service.spec.name} 停滞，已重启 / stalled (exit status {status}) and was started again "
-                   f"({service.starts} starts); see {service.log_path}")
+            report(
+                f"   ↻ {service.spec.name} 停滞，已重启 / stalled (exit status {status}) and was started again "
+                f"({service.starts} starts); see {service.log_path}"
+            )
         for service in supervisor.failed():
             simulated = service.spec.name == "simulator" and service.process.returncode == 0
             if not simulated:
@@ -409,7 +507,9 @@ class _EndOfInput:
     follow one another, so the second pass to end after the simulator was seen finished began
     after it did."""
 
-    def __init__(self, settings: Settings, connectors: list[str], environment: dict[str, str], report: Report) -> None:
+    def __init__(
+        self, settings: Settings, connectors: list[str], environment: dict[str, str], report: Report
+    ) -> None:
         self._settings = settings
         self._connectors = connectors
         self._environment = environment
@@ -423,7 +523,9 @@ class _EndOfInput:
         """One look, after the simulator finished; True once declared."""
         ended = _pull_passes(self._settings)
         if self._ended is not None:
-            if not all(ended.get(name, 0.0) > self._ended.get(name, 0.0) for name in self._connectors):
+            if not all(
+                ended.get(name, 0.0) > self._ended.get(name, 0.0) for name in self._connectors
+            ):
                 return False
             self._rounds += 1
         self._ended = ended
@@ -432,7 +534,9 @@ class _EndOfInput:
         now = datetime.now(CHINA_TZ).isoformat(timespec="seconds")
         declared = _qinglian(["detectors", "clock", "--through", now], self._environment)
         if declared.returncode != 0:
-            raise StackError(f"qinglian detectors clock failed: {(declared.stderr or declared.stdout).strip()[-300:]}")
+            raise StackError(
+                f"qinglian detectors clock failed: {(declared.stderr or declared.stdout).strip()[-300:]}"
+            )
         self._report(
             f"⑤ 模拟事件已全部送达，声明事件时间已到 {now}，学期、月度窗口随之关闭 / every simulated event has "
             f"arrived: declared event time up to {now} (qinglian detectors clock), so term and month windows close"

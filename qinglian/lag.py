@@ -25,7 +25,9 @@ log = structlog.get_logger(__name__)
 
 
 def consumer_lag(
-    committed: Mapping[TopicPartition, int], beginning: Mapping[TopicPartition, int], end: Mapping[TopicPartition, int]
+    committed: Mapping[TopicPartition, int],
+    beginning: Mapping[TopicPartition, int],
+    end: Mapping[TopicPartition, int],
 ) -> dict[TopicPartition, int]:
     """Messages between the committed offset (or the log start) and the end of each partition."""
     return {tp: max(0, last - committed.get(tp, beginning.get(tp, 0))) for tp, last in end.items()}
@@ -69,7 +71,9 @@ class LagExporter:
     def measure(self) -> dict[TopicPartition, int]:
         """One measurement; sets the gauges and returns the lag per partition."""
         admin = broker.admin_client(self._settings)
-        reader = KafkaConsumer(bootstrap_servers=self._settings.kafka_bootstrap_servers.split(","), group_id=None)
+        reader = KafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers.split(","), group_id=None
+        )
         try:
             committed = {
                 tp: meta.offset
@@ -77,7 +81,9 @@ class LagExporter:
                 if tp.topic in self._topics and meta.offset >= 0
             }
             partitions = list(_partitions(reader, self._topics))
-            lag = consumer_lag(committed, reader.beginning_offsets(partitions), reader.end_offsets(partitions))
+            lag = consumer_lag(
+                committed, reader.beginning_offsets(partitions), reader.end_offsets(partitions)
+            )
         finally:
             reader.close()
             admin.close()

@@ -32,9 +32,13 @@ def _shared_processors() -> list[structlog.types.Processor]:
 
 def configure_logging(settings: Settings, service: str) -> None:
     """Route structlog and stdlib logging to stderr in one format; call once per process."""
-    use_json = settings.log_format == "json" or (settings.log_format == "auto" and not sys.stderr.isatty())
+    use_json = settings.log_format == "json" or (
+        settings.log_format == "auto" and not sys.stderr.isatty()
+    )
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if use_json
+        else structlog.dev.ConsoleRenderer()
     )
     level = getattr(logging, settings.log_level.upper())
     structlog.configure(

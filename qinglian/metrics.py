@@ -75,11 +75,13 @@ class ProcessTreeCollector:
             return
         ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
         yield GaugeMetricFamily(
-            "process_resident_memory_bytes", "Resident memory of the service's processes, in bytes.",
+            "process_resident_memory_bytes",
+            "Resident memory of the service's processes, in bytes.",
             value=sum(int(stat[21]) for stat in stats) * page,
         )
         yield CounterMetricFamily(
-            "process_cpu_seconds_total", "User and system CPU time of the service's processes, in seconds.",
+            "process_cpu_seconds_total",
+            "User and system CPU time of the service's processes, in seconds.",
             value=sum(int(stat[11]) + int(stat[12]) for stat in stats) / ticks,
         )
 
@@ -102,9 +104,13 @@ def _children(pid: int) -> list[int]:
     return children
 
 
-def serve_metrics(registry: CollectorRegistry, port: int, setting: str, host: str = "127.0.0.1") -> None:
+def serve_metrics(
+    registry: CollectorRegistry, port: int, setting: str, host: str = "127.0.0.1"
+) -> None:
     """Serve ``/metrics`` from a background thread; a taken port is a one-line error naming the setting."""
     try:
         start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
-        raise PortInUse(f"metrics port {port} is in use by another process; free it or set {setting}") from exc
+        raise PortInUse(
+            f"metrics port {port} is in use by another process; free it or set {setting}"
+        ) from exc

@@ -128,5 +128,7 @@ def run_migrations(
         engine.dispose()
 
 
-def _only_own_tables(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def _only_own_tables(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     return not (type_ == "table" and reflected and compare_to is None)

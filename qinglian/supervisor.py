@@ -59,9 +59,13 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         while spec.ready_url and not _answers(spec.ready_url):
             if process.poll() is not None:
-                raise StackError(f"{spec.name} exited with {process.returncode} while starting; see {log_path}")
+                raise StackError(
+                    f"{spec.name} exited with {process.returncode} while starting; see {log_path}"
+                )
             if time.monotonic() > deadline:
-                raise StackError(f"{spec.name} did not answer {spec.ready_url} within {timeout:.0f}s; see {log_path}")
+                raise StackError(
+                    f"{spec.name} did not answer {spec.ready_url} within {timeout:.0f}s; see {log_path}"
+                )
             time.sleep(0.25)
         return service
 

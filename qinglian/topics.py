@@ -67,14 +67,28 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         )
 
     raw = [
-        spec(raw_topic(settings, domain), f"{domain} events (the auditors' record)", settings.raw_retention_ms)
+        spec(
+            raw_topic(settings, domain),
+            f"{domain} events (the auditors' record)",
+            settings.raw_retention_ms,
+        )
         for domain in DOMAINS
     ]
     return [
         *raw,
-        spec(clock_topic(settings), "declarations that event time has reached a moment (`qinglian detectors clock`)", settings.raw_retention_ms),
-        spec(deadletter_topic(settings), "rejected events with the reason, for `qinglian dlq`", settings.deadletter_retention_ms),
-        spec(alerts_topic(settings), "alerts raised by the detectors", settings.alerts_retention_ms),
+        spec(
+            clock_topic(settings),
+            "declarations that event time has reached a moment (`qinglian detectors clock`)",
+            settings.raw_retention_ms,
+        ),
+        spec(
+            deadletter_topic(settings),
+            "rejected events with the reason, for `qinglian dlq`",
+            settings.deadletter_retention_ms,
+        ),
+        spec(
+            alerts_topic(settings), "alerts raised by the detectors", settings.alerts_retention_ms
+        ),
         TopicSpec(
             name=quarantine_topic(settings),
             purpose="rule steps that hung a detector worker, skipped since (`qinglian detectors quarantine`)",

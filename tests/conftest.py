@@ -26,14 +26,18 @@ def settings() -> Settings:
 def kafka_settings(settings: Settings) -> Settings:
     host, _, port = settings.kafka_bootstrap_servers.split(",")[0].rpartition(":")
     if not port_open(int(port), host):
-        pytest.fail(f"Kafka is not reachable at {settings.kafka_bootstrap_servers}: run `./run qinglian stack up` first")
+        pytest.fail(
+            f"Kafka is not reachable at {settings.kafka_bootstrap_servers}: run `./run qinglian stack up` first"
+        )
     return settings
 
 
 @pytest.fixture(scope="session")
 def postgres_admin_url(settings: Settings) -> str:
     if not port_open(settings.postgres_port):
-        pytest.fail(f"PostgreSQL is not reachable on port {settings.postgres_port}: run `./run qinglian stack up` first")
+        pytest.fail(
+            f"PostgreSQL is not reachable on port {settings.postgres_port}: run `./run qinglian stack up` first"
+        )
     return postgres.database_url(settings, database="postgres")
 
 

@@ -54,10 +54,16 @@ def _show_version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="配置文件 / TOML settings file (overrides QINGLIAN_CONFIG_FILE).")
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="配置文件 / TOML settings file (overrides QINGLIAN_CONFIG_FILE)."
+        ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="版本 / Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="版本 / Show the version."
+        ),
     ] = False,
 ) -> None:
     ctx.obj = CliState(config_file=config)
@@ -66,7 +72,12 @@ def root(
 @app.command("config")
 def show_config(
     ctx: typer.Context,
-    markdown: Annotated[bool, typer.Option("--markdown", help="配置说明表 / Print the README's configuration table instead.")] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="配置说明表 / Print the README's configuration table instead."
+        ),
+    ] = False,
 ) -> None:
     """显示生效配置 / Show the effective settings (secrets masked)."""
     if markdown:

@@ -14,14 +14,21 @@ DEFAULT = DemoPlan()
 def demo(
     ctx: typer.Context,
     duration: Annotated[
-        float | None, typer.Option("--duration", help="运行秒数后自动退出 / Exit by itself after N seconds (for tests).")
+        float | None,
+        typer.Option(
+            "--duration", help="运行秒数后自动退出 / Exit by itself after N seconds (for tests)."
+        ),
     ] = None,
-    schools: Annotated[int, typer.Option(help="学校数量 / Schools in the simulated district.")] = DEFAULT.schools,
+    schools: Annotated[
+        int, typer.Option(help="学校数量 / Schools in the simulated district.")
+    ] = DEFAULT.schools,
     days: Annotated[int, typer.Option(help="模拟天数 / Simulated days.")] = DEFAULT.days,
     seconds_per_day: Annotated[
         float, typer.Option(help="每个模拟日的秒数 / Wall-clock seconds per simulated day.")
     ] = DEFAULT.seconds_per_day,
-    workers: Annotated[int, typer.Option(help="检测 worker 数 / Detector workers.")] = DEFAULT.workers,
+    workers: Annotated[
+        int, typer.Option(help="检测 worker 数 / Detector workers.")
+    ] = DEFAULT.workers,
     fresh: Annotated[
         bool,
         typer.Option(

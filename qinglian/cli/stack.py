@@ -49,5 +49,11 @@ def topics(ctx: typer.Context) -> None:
     created = set(broker.ensure_topics(settings))
     for spec in topic_specs(settings):
         state = "created" if spec.name in created else "present"
-        kept = f"retention.ms={spec.config['retention.ms']}" if "retention.ms" in spec.config else spec.config["cleanup.policy"]
-        typer.echo(f"{spec.name:<30} {state:<8} partitions={spec.partitions} {kept:<16} {spec.purpose}")
+        kept = (
+            f"retention.ms={spec.config['retention.ms']}"
+            if "retention.ms" in spec.config
+            else spec.config["cleanup.policy"]
+        )
+        typer.echo(
+            f"{spec.name:<30} {state:<8} partitions={spec.partitions} {kept:<16} {spec.purpose}"
+        )

@@ -55,7 +55,9 @@ def _kafka_status(settings: Settings) -> PartStatus:
     except BrokerUnavailable as exc:
         return PartStatus("kafka", False, f"pid {pid}: {exc}")
     if missing:
-        return PartStatus("kafka", False, f"pid {pid} at {where}; missing topics: {', '.join(missing)}")
+        return PartStatus(
+            "kafka", False, f"pid {pid} at {where}; missing topics: {', '.join(missing)}"
+        )
     return PartStatus("kafka", True, f"pid {pid} at {where}, all topics present")
 
 
@@ -63,10 +65,14 @@ def _postgres_status(settings: Settings) -> PartStatus:
     pid = postgres.running_pid(settings)
     url = postgres.database_url(settings)
     if pid is None:
-        return PartStatus("postgresql", False, f"not running (expected at 127.0.0.1:{settings.postgres_port})")
+        return PartStatus(
+            "postgresql", False, f"not running (expected at 127.0.0.1:{settings.postgres_port})"
+        )
     try:
         with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3) as connection:
             version = connection.execute("SHOW server_version").fetchone()[0]
     except psycopg.Error as exc:
-        return PartStatus("postgresql", False, f"pid {pid} running but not answering: {exc}".splitlines()[0])
+        return PartStatus(
+            "postgresql", False, f"pid {pid} running but not answering: {exc}".splitlines()[0]
+        )
     return PartStatus("postgresql", True, f"pid {pid}, PostgreSQL {version} at {url}")

@@ -68,7 +68,9 @@ def kafka_paths(settings: Settings) -> KafkaPaths:
 def java_executable() -> str:
     java = shutil.which("java")
     if java is None:
-        raise StackError("java not found: install Java 17 (apt-get install openjdk-17-jre-headless)")
+        raise StackError(
+            "java not found: install Java 17 (apt-get install openjdk-17-jre-headless)"
+        )
     return java
 
 
@@ -78,13 +80,21 @@ def fetch_jars(settings: Settings, paths: KafkaPaths) -> None:
         return
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise StackError("mvn not found: install Maven (apt-get install maven) to fetch Kafka from Maven Central")
+        raise StackError(
+            "mvn not found: install Maven (apt-get install maven) to fetch Kafka from Maven Central"
+        )
     partial = paths.libs.with_name("libs.partial")
     shutil.rmtree(partial, ignore_errors=True)
     command = [
-        mvn, "-q", "-B", "-f", str(project_root() / "deploy" / "kafka" / "pom.xml"),
-        "dependency:copy-dependencies", f"-Dkafka.version={settings.kafka_version}",
-        f"-DoutputDirectory={partial}", "-DincludeScope=runtime",
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(project_root() / "deploy" / "kafka" / "pom.xml"),
+        "dependency:copy-dependencies",
+        f"-Dkafka.version={settings.kafka_version}",
+        f"-DoutputDirectory={partial}",
+        "-DincludeScope=runtime",
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -131,9 +141,16 @@ def _write_config(settings: Settings, paths: KafkaPaths) -> None:
 
 def _java_command(paths: KafkaPaths, main: str, *arguments: str) -> list[str]:
     return [
-        java_executable(), *HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        f"-Dlog4j.configuration=file:{paths.log4j}", paths.pid_file.marker,
-        "-cp", f"{paths.libs}/*", main, *arguments,
+        java_executable(),
+        *HEAP,
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{paths.log4j}",
+        paths.pid_file.marker,
+        "-cp",
+        f"{paths.libs}/*",
+        main,
+        *arguments,
     ]
 
 
@@ -150,10 +167,14 @@ def new_cluster_id(random_uuid: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
 def _format_storage(paths: KafkaPaths) -> None:
     if (paths.data / "meta.properties").exists():
         return
-    command = _java_command(paths, STORAGE_TOOL, "format", "-t", new_cluster_id(), "-c", str(paths.config))
+    command = _java_command(
+        paths, STORAGE_TOOL, "format", "-t", new_cluster_id(), "-c", str(paths.config)
+    )
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise StackError(f"formatting Kafka storage failed: {(result.stdout + result.stderr).strip()[-300:]}")
+        raise StackError(
+            f"formatting Kafka storage failed: {(result.stdout + result.stderr).strip()[-300:]}"
+        )
 
 
 def start(settings: Settings) -> int:
@@ -162,11 +183,15 @@ def start(settings: Settings) -> int:
     if running:
         return running
     require_free_port(settings.kafka_port, "Kafka", "QINGLIAN_KAFKA_PORT")
-    require_free_port(settings.kafka_controller_port, "the Kafka controller", "QINGLIAN_KAFKA_CONTROLLER_PORT")
+    require_free_port(
+        settings.kafka_controller_port, "the Kafka controller", "QINGLIAN_KAFKA_CONTROLLER_PORT"
+    )
     fetch_jars(settings, paths)
     _write_config(settings, paths)
     _format_storage(paths)
-    pid = start_detached(_java_command(paths, BROKER_MAIN, str(paths.config)), paths.log, paths.pid_file)
+    pid = start_detached(
+        _java_command(paths, BROKER_MAIN, str(paths.config)), paths.log, paths.pid_file
+    )
     wait_until(lambda: _ready(settings, pid), timeout=90, what="Kafka", log_path=paths.log)
     return pid
 

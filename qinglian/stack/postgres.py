@@ -64,7 +64,9 @@ def bin_dir(settings: Settings) -> Path:
         return settings.postgres_bin_dir
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
     if not candidates:
-        raise StackError("PostgreSQL server not found: install it (apt-get install postgresql) or set QINGLIAN_POSTGRES_BIN_DIR")
+        raise StackError(
+            "PostgreSQL server not found: install it (apt-get install postgresql) or set QINGLIAN_POSTGRES_BIN_DIR"
+        )
     return candidates[-1]
 
 
@@ -89,7 +91,9 @@ def _hand_over_to_server_account(paths: PostgresPaths) -> None:
 
 
 def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(_as_server_account(command), capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        _as_server_account(command), capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise StackError(f"{what} failed: {(result.stdout + result.stderr).strip()[-300:]}")
 
@@ -113,7 +117,17 @@ def start(settings: Settings) -> int:
     _hand_over_to_server_account(paths)
     if not (paths.data / "PG_VERSION").exists():
         _run(
-            [str(binaries / "initdb"), "-D", str(paths.data), "-U", ROLE, "--auth=trust", "-E", "UTF8", "--no-locale"],
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(paths.data),
+                "-U",
+                ROLE,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
             "initdb",
         )
     options = (
@@ -121,21 +135,51 @@ def start(settings: Settings) -> int:
         "-c fsync=on -c max_connections=200 -c shared_buffers=128MB"
     )
     _run(
-        [str(binaries / "pg_ctl"), "-D", str(paths.data), "-l", str(paths.log), "-o", options, "-w", "-t", "60", "start"],
+        [
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(paths.data),
+            "-l",
+            str(paths.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
         "pg_ctl start",
     )
     pid = _postmaster_pid(paths)
     if pid is None:
         raise StackError(f"PostgreSQL started but wrote no postmaster.pid; see {paths.log}")
     paths.pid_file.write(pid)
-    wait_until(lambda: port_open(settings.postgres_port), timeout=30, what="PostgreSQL", log_path=paths.log)
+    wait_until(
+        lambda: port_open(settings.postgres_port), timeout=30, what="PostgreSQL", log_path=paths.log
+    )
     _ensure_database(settings, binaries, paths)
     return pid
 
 
 def _ensure_database(settings: Settings, binaries: Path, paths: PostgresPaths) -> None:
-    psql = [str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(settings.postgres_port), "-U", ROLE, "-d", "postgres", "-tAc"]
-    result = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"], capture_output=True, text=True, check=False)
+    psql = [
+        str(binaries / "psql"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(settings.postgres_port),
+        "-U",
+        ROLE,
+        "-d",
+        "postgres",
+        "-tAc",
+    ]
+    result = subprocess.run(
+        [*psql, f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.stdout.strip() != "1":
         _run([*psql, f"CREATE DATABASE {DATABASE}"], "creating the qinglian database")
 
@@ -147,8 +191,12 @@ def stop(settings: Settings) -> bool:
         paths.pid_file.clear()
         return False
     result = subprocess.run(
-        _as_server_account([str(bin_dir(settings) / "pg_ctl"), "-D", str(paths.data), "-m", "fast", "-w", "stop"]),
-        capture_output=True, text=True, check=False,
+        _as_server_account(
+            [str(bin_dir(settings) / "pg_ctl"), "-D", str(paths.data), "-m", "fast", "-w", "stop"]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         stop_pid(pid)
@@ -160,13 +208,13 @@ def running_pid(settings: Settings) -> int | None:
     return postgres_paths(settings).pid_file.running_pid()
 
 
-
-
 @contextmanager
 def temporary_database(settings: Settings, prefix: str = "qinglian_tmp") -> Iterator[str]:
     """A fresh database on the local cluster (tests, benchmarks), dropped afterwards; yields its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    engine = sqlalchemy.create_engine(database_url(settings, "postgres"), isolation_level="AUTOCOMMIT")
+    engine = sqlalchemy.create_engine(
+        database_url(settings, "postgres"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as connection:
         connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     try:

@@ -45,7 +45,9 @@ class PidFile:
 
 def _command_line(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except OSError:
         return ""
 
@@ -65,7 +67,9 @@ def _process_group(pid: int) -> int | None:
         return None
 
 
-def start_detached(command: list[str], log_path: Path, pid_file: PidFile, env: dict[str, str] | None = None) -> int:
+def start_detached(
+    command: list[str], log_path: Path, pid_file: PidFile, env: dict[str, str] | None = None
+) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -149,7 +153,9 @@ def require_free_port(port: int, what: str, setting: str) -> None:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
-            raise PortInUse(f"port {port} needed by {what} is in use by another process; free it or set {setting}") from exc
+            raise PortInUse(
+                f"port {port} needed by {what} is in use by another process; free it or set {setting}"
+            ) from exc
 
 
 def wait_until(check, timeout: float, what: str, log_path: Path | None = None) -> None:

@@ -36,7 +36,9 @@ class PushOptions:
     @classmethod
     def from_settings(cls, settings: Settings) -> PushOptions:
         return cls(
-            limits=BodyLimits(max_bytes=settings.ingest_max_body_bytes, max_events=settings.ingest_max_events),
+            limits=BodyLimits(
+                max_bytes=settings.ingest_max_body_bytes, max_events=settings.ingest_max_events
+            ),
             signature_window=timedelta(seconds=settings.ingest_signature_window_seconds),
             publish_timeout_seconds=settings.ingest_publish_timeout_seconds,
         )

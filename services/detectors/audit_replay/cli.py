@@ -122,7 +122,9 @@ def replay(
         candidate_district=district,
     )
 
-    report = run_replay(request, KafkaSources(settings), progress=replay_progress, now=datetime.now(UTC))
+    report = run_replay(
+        request, KafkaSources(settings), progress=replay_progress, now=datetime.now(UTC)
+    )
     if out is not None:
         _write(out, orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
     if html is not None:
@@ -137,7 +139,14 @@ def replay_progress(total: int) -> Any:
     """The replay's progress bar on stderr (a tqdm bar): events read, events/s, time left."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="回放 / replay", unit="event", unit_scale=True, file=sys.stderr, mininterval=0.5)
+    return tqdm(
+        total=total,
+        desc="回放 / replay",
+        unit="event",
+        unit_scale=True,
+        file=sys.stderr,
+        mininterval=0.5,
+    )
 
 
 def _write(path: Path, content: bytes) -> None:

@@ -140,7 +140,12 @@ def run_replay(
     collect_long_lived_state_less_often()
     skipped = frozenset(sources.quarantined())
     detectors = [
-        AllRulesDetector(configuration.rule_set, on_rule_error=rule_errors.append, clock_topic=request.clock_topic, skipped=skipped)
+        AllRulesDetector(
+            configuration.rule_set,
+            on_rule_error=rule_errors.append,
+            clock_topic=request.clock_topic,
+            skipped=skipped,
+        )
         for configuration in (request.baseline, request.candidate)
         if configuration is not None
     ]
@@ -181,7 +186,15 @@ def run_replay(
             seconds,
             live.records,
             live.unreadable,
-            tuple(sorted({e.cause.label for e in rule_errors if isinstance(e.cause, StepQuarantinedError)})),
+            tuple(
+                sorted(
+                    {
+                        e.cause.label
+                        for e in rule_errors
+                        if isinstance(e.cause, StepQuarantinedError)
+                    }
+                )
+            ),
         ),
     )
 

@@ -99,7 +99,9 @@ def detectors_worker(
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", min=1, help="每批最多事件数 / Events per batch at most (default 4000)."),
+        typer.Option(
+            "--batch-size", min=1, help="每批最多事件数 / Events per batch at most (default 4000)."
+        ),
     ] = None,
 ) -> None:
     """启动检测 worker / Start a detector worker; several workers share the partitions."""
@@ -147,7 +149,9 @@ def detectors_clock(
         )
     broker.ensure_topics(ctx.obj.settings)
     partitions = declare_clock(ctx.obj.settings, moment)
-    typer.echo(f"已声明事件时间 / event time declared through {moment.isoformat()} ({partitions} partitions)")
+    typer.echo(
+        f"已声明事件时间 / event time declared through {moment.isoformat()} ({partitions} partitions)"
+    )
 
 
 @quarantine_app.command("list")
@@ -157,28 +161,38 @@ def quarantine_list(ctx: typer.Context) -> None:
 
     entries = Quarantine(ctx.obj.settings).read()
     for label, entry in sorted(entries.items(), key=lambda item: item[1]["at"]):
-        typer.echo(f"{entry['at']}  {label}  ran {entry['ran_seconds']} s  {entry['batch']}  ({entry['worker']})")
+        typer.echo(
+            f"{entry['at']}  {label}  ran {entry['ran_seconds']} s  {entry['batch']}  ({entry['worker']})"
+        )
     typer.echo(f"{len(entries)} quarantined step(s)", err=True)
 
 
 @quarantine_app.command("release")
-def quarantine_release(ctx: typer.Context, step: Annotated[str, typer.Argument(metavar="STEP")]) -> None:
+def quarantine_release(
+    ctx: typer.Context, step: Annotated[str, typer.Argument(metavar="STEP")]
+) -> None:
     """解除隔离 / Run a quarantined step again (its label as `list` prints it), e.g. once the data it
     hung on is understood; if it still hangs, the stall watch quarantines it again."""
     from services.detectors.runtime.quarantine import Quarantine
 
     Quarantine(ctx.obj.settings).release(step)
-    typer.echo(f"已解除隔离 / released: {step}; workers run it again from their next lag measurement")
+    typer.echo(
+        f"已解除隔离 / released: {step}; workers run it again from their next lag measurement"
+    )
 
 
 @detectors_app.command("replay")
 def detectors_replay(
     ctx: typer.Context,
     start: Annotated[
-        str | None, typer.Option("--from", help="起 / From this Kafka time (inclusive; RFC 3339 or a date).")
+        str | None,
+        typer.Option("--from", help="起 / From this Kafka time (inclusive; RFC 3339 or a date)."),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="止 / To this Kafka time (exclusive; RFC 3339, or a date, included).")
+        str | None,
+        typer.Option(
+            "--to", help="止 / To this Kafka time (exclusive; RFC 3339, or a date, included)."
+        ),
     ] = None,
     rules: RulesFileOption = None,
     district: DistrictOption = None,

@@ -105,7 +105,11 @@ def repartition_topic_spec(settings: Settings) -> TopicSpec:
         "events repartitioned by the global rules' state keys (bundles)",
         settings.topic_partitions,
         settings.topic_replication_factor,
-        {"cleanup.policy": "delete", "retention.ms": str(REPARTITION_RETENTION_MS), "max.message.bytes": str(MAX_RECORD_BYTES)},
+        {
+            "cleanup.policy": "delete",
+            "retention.ms": str(REPARTITION_RETENTION_MS),
+            "max.message.bytes": str(MAX_RECORD_BYTES),
+        },
     )
 
 
@@ -120,7 +124,9 @@ def state_directory(settings: Settings, app_id: str, web_port: int) -> Path:
 def delete_state_directories(settings: Settings) -> None:
     """The state directories of every app whose id starts with the settings' topic prefix (an
     evaluation's, a benchmark's or a test's workers): a 1,000-school worker leaves some 240 MB."""
-    for directory in (settings.state_path / "detectors").glob(f"{glob.escape(settings.topic_prefix)}.*"):
+    for directory in (settings.state_path / "detectors").glob(
+        f"{glob.escape(settings.topic_prefix)}.*"
+    ):
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -147,7 +153,9 @@ def create_app(
     datadir = state_directory(settings, app_id, options.web_port)
     app = faust.App(
         app_id,
-        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")],
+        broker=[
+            f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")
+        ],
         store=STORE_URL,
         datadir=str(datadir),
         autodiscover=False,
@@ -190,17 +198,43 @@ def create_app(
     on_rule_error = rule_error_handler(metrics)
     state_schema = faust.Schema(key_serializer="json", value_serializer="json")
     large_records = {"max.message.bytes": str(MAX_RECORD_BYTES)}
-    school_table = app.Table("school-state", partitions=partitions, schema=state_schema, extra_topic_configs=large_records)
-    global_table = app.Table("global-state", partitions=partitions, schema=state_schema, extra_topic_configs=large_records)
+    school_table = app.Table(
+        "school-state",
+        partitions=partitions,
+        schema=state_schema,
+        extra_topic_configs=large_records,
+    )
+    global_table = app.Table(
+        "global-state",
+        partitions=partitions,
+        schema=state_schema,
+        extra_topic_configs=large_records,
+    )
 
     school = BatchRunner(
-        app, school_table, detector_inputs(settings), outputs, metrics,
-        lambda store: SchoolDetector(rule_set, store, on_rule_error=on_rule_error, clock_topic=clock_topic(settings), skipped=skipped),
+        app,
+        school_table,
+        detector_inputs(settings),
+        outputs,
+        metrics,
+        lambda store: SchoolDetector(
+            rule_set,
+            store,
+            on_rule_error=on_rule_error,
+            clock_topic=clock_topic(settings),
+            skipped=skipped,
+        ),
         agent="school",
     )
     global_ = BatchRunner(
-        app, global_table, [repartition_topic(settings)], outputs, metrics,
-        lambda store: GlobalDetector(rule_set, store, on_rule_error=on_rule_error, partitions=partitions, skipped=skipped),
+        app,
+        global_table,
+        [repartition_topic(settings)],
+        outputs,
+        metrics,
+        lambda store: GlobalDetector(
+            rule_set, store, on_rule_error=on_rule_error, partitions=partitions, skipped=skipped
+        ),
         agent="global",
     )
 
@@ -211,7 +245,9 @@ def create_app(
 
     @app.agent(repartitioned, name="detect-global-rules")
     async def detect_global_rules(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(options.bundle_batch_size, within=options.batch_within):
+        async for events in stream.take_events(
+            options.bundle_batch_size, within=options.batch_within
+        ):
             await global_.run(events)
 
     @app.timer(interval=options.assignment_check_interval, traced=False)

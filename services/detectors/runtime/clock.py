@@ -38,7 +38,9 @@ def declare_clock(settings: Settings, through: datetime) -> int:
         for future in sent:
             future.get(timeout=SEND_TIMEOUT_SECONDS)
     except KafkaError as exc:
-        raise BrokerUnavailable(f"时钟声明未写入 / the clock declaration was not written to {topic}: {exc}") from exc
+        raise BrokerUnavailable(
+            f"时钟声明未写入 / the clock declaration was not written to {topic}: {exc}"
+        ) from exc
     finally:
         producer.close()
     return len(partitions)

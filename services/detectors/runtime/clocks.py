@@ -33,7 +33,9 @@ class SourceClocks:
         self._unread: set[Source] = set()
         self._current: Source | None = None
 
-    def start_batch(self, ends: dict[Source, int | None], committed: Mapping[Source, int | None]) -> None:
+    def start_batch(
+        self, ends: dict[Source, int | None], committed: Mapping[Source, int | None]
+    ) -> None:
         """``ends``: each owned source's next offset to be written (None: not known yet), at least as
         far as known before (a consumer's cached end offset may lag one it was told fresh);
         ``committed``: the group's committed offsets (what an earlier owner already read)."""
@@ -42,7 +44,8 @@ class SourceClocks:
         self._unread = {
             source
             for source, end in self._ends.items()
-            if end is None or max(self._consumed.get(source, -1) + 1, committed.get(source) or 0) < end
+            if end is None
+            or max(self._consumed.get(source, -1) + 1, committed.get(source) or 0) < end
         }
 
     def at(self, source: Source, offset: int) -> None:

@@ -94,11 +94,15 @@ def read_simulation(directory: Path, pseudonym_key: bytes) -> Simulation:
     """The simulator's events (pseudonymized, in event-time order) and its ground truth."""
     truth_file = directory / GROUND_TRUTH_FILE
     if not truth_file.is_file():
-        raise EvaluationError(f"{truth_file}: 缺少真值文件 / no ground truth; run `qinglian simulate --out {directory}`")
+        raise EvaluationError(
+            f"{truth_file}: 缺少真值文件 / no ground truth; run `qinglian simulate --out {directory}`"
+        )
     event_files = sorted(p for p in directory.glob("*.ndjson") if p.name != GROUND_TRUTH_FILE)
     if not event_files:
         raise EvaluationError(f"{directory}: 没有事件文件 / no *.ndjson event files")
-    events = [pseudonymize(event, pseudonym_key) for path in event_files for event in _json_lines(path)]
+    events = [
+        pseudonymize(event, pseudonym_key) for path in event_files for event in _json_lines(path)
+    ]
     events.sort(key=lambda event: (datetime.fromisoformat(event["time"]), event["id"]))
     truth = [pseudonymized_subject(line, pseudonym_key) for line in _json_lines(truth_file)]
     return Simulation(events, truth)
@@ -108,12 +112,21 @@ def pseudonymized_subject(expected: Mapping[str, Any], key: bytes) -> dict[str, 
     """A ground-truth line whose person subject is replaced by the pseudonym the detectors see."""
     result = dict(expected)
     subject = expected.get("subject")
-    if isinstance(subject, Mapping) and subject.get("kind") in PERSON_SUBJECTS and not is_pseudonym(str(subject["id"])):
-        result["subject"] = {**subject, "id": pseudonym(PERSON_SUBJECTS[subject["kind"]], str(subject["id"]), key)}
+    if (
+        isinstance(subject, Mapping)
+        and subject.get("kind") in PERSON_SUBJECTS
+        and not is_pseudonym(str(subject["id"]))
+    ):
+        result["subject"] = {
+            **subject,
+            "id": pseudonym(PERSON_SUBJECTS[subject["kind"]], str(subject["id"]), key),
+        }
     return result
 
 
-def replay_events(rule_set: RuleSet, events: Iterable[Mapping[str, Any]], *, detected_at: datetime) -> ReplayResult:
+def replay_events(
+    rule_set: RuleSet, events: Iterable[Mapping[str, Any]], *, detected_at: datetime
+) -> ReplayResult:
     return replay_records(rule_set, _records(events), detected_at=detected_at)
 
 
@@ -126,7 +139,9 @@ def live_alerts(
     timeout_seconds: float = 900.0,
 ) -> list[dict[str, Any]]:
     """Publish ``events`` under a fresh topic prefix, run one worker, return the alerts it published."""
-    isolated = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}.eval-{uuid.uuid4().hex[:8]}"})
+    isolated = settings.model_copy(
+        update={"topic_prefix": f"{settings.topic_prefix}.eval-{uuid.uuid4().hex[:8]}"}
+    )
     broker.ensure_topics(isolated)
     try:
         publish(isolated, events)
@@ -145,7 +160,11 @@ def publish(settings: Settings, events: Iterable[Mapping[str, Any]]) -> int:
     try:
         for event in events:
             domain = event["type"].split(".")[3]
-            producer.send(raw_topic(settings, domain), key=event["schoolid"].encode(), value=orjson.dumps(event))
+            producer.send(
+                raw_topic(settings, domain),
+                key=event["schoolid"].encode(),
+                value=orjson.dumps(event),
+            )
             count += 1
         producer.flush()
     finally:
@@ -159,7 +178,9 @@ def delete_prefix(settings: Settings) -> None:
     delete_state_directories(settings)
     admin = broker.admin_client(settings)
     try:
-        owned = [name for name in admin.list_topics() if name.startswith(f"{settings.topic_prefix}.")]
+        owned = [
+            name for name in admin.list_topics() if name.startswith(f"{settings.topic_prefix}.")
+        ]
         if owned:
             admin.delete_topics(owned)
     finally:
@@ -183,7 +204,9 @@ def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 yield orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise EvaluationError(f"{path}:{number}: 不是 JSON / not valid JSON: {exc}") from exc
+                raise EvaluationError(
+                    f"{path}:{number}: 不是 JSON / not valid JSON: {exc}"
+                ) from exc
 
 
 class _Worker:
@@ -193,10 +216,20 @@ class _Worker:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - the worker writes to it until __exit__
         env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix}
         command = [
-            sys.executable, "-m", "qinglian", "detectors", "worker",
-            "--web-port", str(free_port()), "--metrics-port", str(free_port()), *arguments,
+            sys.executable,
+            "-m",
+            "qinglian",
+            "detectors",
+            "worker",
+            "--web-port",
+            str(free_port()),
+            "--metrics-port",
+            str(free_port()),
+            *arguments,
         ]
-        self._process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            command, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -214,7 +247,9 @@ class _Worker:
         if self._process.poll() is not None:
             self._log.seek(0)
             tail = self._log.read().decode(errors="replace")[-500:]
-            raise EvaluationError(f"检测 worker 退出 / the worker exited ({self._process.returncode}): {tail}")
+            raise EvaluationError(
+                f"检测 worker 退出 / the worker exited ({self._process.returncode}): {tail}"
+            )
 
 
 def _collect_alerts(
@@ -227,7 +262,9 @@ def _collect_alerts(
     deadline = time.monotonic() + timeout_seconds
     while not reader.partitions_for_topic(topic) and time.monotonic() < deadline:
         time.sleep(0.2)  # metadata of a topic created moments ago
-    reader.assign([TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())])
+    reader.assign(
+        [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+    )
     reader.seek_to_beginning()
     alerts: dict[str, dict[str, Any]] = {}
     quiet_since = time.monotonic()

@@ -52,7 +52,12 @@ def alert_key(document: Mapping[str, Any]) -> AlertKey:
     """The matching key of an alert (contract object) or a ground-truth line; raises GroundTruthError."""
     try:
         subject = document["subject"]
-        return (str(document["rule_id"]), document.get("school_id"), str(subject["kind"]), str(subject["id"]))
+        return (
+            str(document["rule_id"]),
+            document.get("school_id"),
+            str(subject["kind"]),
+            str(subject["id"]),
+        )
     except (KeyError, TypeError) as exc:
         raise GroundTruthError(
             f"缺少字段 / needs rule_id, school_id and subject{{kind, id}}: {dict(document)!r:.200}"
@@ -97,7 +102,11 @@ def changes_from_shipped(used: RuleSet, shipped: RuleSet) -> list[str]:
             lines.append(f"{config.rule_id}: 已关闭 / switched off")
             continue
         now, before = parameters_as_json(config.params), parameters_as_json(original.params)
-        changed = [f"{name} {_shown(now[name])} ({_shown(before[name])})" for name in now if now[name] != before[name]]
+        changed = [
+            f"{name} {_shown(now[name])} ({_shown(before[name])})"
+            for name in now
+            if now[name] != before[name]
+        ]
         if changed:
             lines.append(f"{config.rule_id}: {'; '.join(changed)}")
     return lines

@@ -57,15 +57,23 @@ def alert_key(alert: Alert) -> bytes:
     return (alert.school_id or alert.district_id or "").encode("utf-8")
 
 
-def deadletter_record(record: Record, problem: UnusableRecord, *, at: datetime, item: int | None = None) -> dict[str, Any]:
+def deadletter_record(
+    record: Record, problem: UnusableRecord, *, at: datetime, item: int | None = None
+) -> dict[str, Any]:
     """The dead letter of a record, or of one forward (``item``: its index) of a repartitioned bundle."""
     payload = _payload(record.value)
     identity = payload if isinstance(payload, Mapping) else {}
     if item is not None:
         payload = identity["forwards"][item]
         identity = payload["event"]
-    place = f"kafka:{record.topic}/{record.partition}/{record.offset}" + ("" if item is None else f"#{item}")
-    origin: dict[str, Any] = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+    place = f"kafka:{record.topic}/{record.partition}/{record.offset}" + (
+        "" if item is None else f"#{item}"
+    )
+    origin: dict[str, Any] = {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+    }
     if item is not None:
         origin["item"] = item
     return {
@@ -84,7 +92,9 @@ def deadletter_record(record: Record, problem: UnusableRecord, *, at: datetime, 
     }
 
 
-def invalid_alert_record(document: Mapping[str, Any], problem: ContractViolation, *, at: datetime) -> dict[str, Any]:
+def invalid_alert_record(
+    document: Mapping[str, Any], problem: ContractViolation, *, at: datetime
+) -> dict[str, Any]:
     """A rule produced an alert that breaks the alerts contract: keep it for the rule's author."""
     return {
         "record": DEADLETTER_SCHEMA,
@@ -96,7 +106,9 @@ def invalid_alert_record(document: Mapping[str, Any], problem: ContractViolation
         "event_id": document["id"],
         "event_type": document["type"],
         "school_id": document.get("schoolid"),
-        "reasons": [{"path": v.path, "rule": v.rule, "message": v.message} for v in problem.violations],
+        "reasons": [
+            {"path": v.path, "rule": v.rule, "message": v.message} for v in problem.violations
+        ],
         "payload": dict(document),
     }
 
@@ -139,16 +151,29 @@ def read_clock(record: Record) -> Tick:
     except orjson.JSONDecodeError as exc:
         raise UnusableRecord("", "json", f"不是 JSON / not valid JSON: {exc}") from exc
     if not isinstance(message, dict):
-        raise UnusableRecord("through", "required", "时钟记录应为 JSON 对象 / a clock record must be a JSON object")
+        raise UnusableRecord(
+            "through", "required", "时钟记录应为 JSON 对象 / a clock record must be a JSON object"
+        )
     return Tick(_through(message.get("through"), "through"), record.partition, record.timestamp)
 
 
 def forwarded_item(forward: Forward | Tick) -> bytes:
     """One forward or tick, serialized on its own so the runner can size bundles before joining them."""
     if isinstance(forward, Tick):
-        return to_json({"tick": format_time(forward.through), "origin": forward.origin, "timestamp": forward.timestamp})
+        return to_json(
+            {
+                "tick": format_time(forward.through),
+                "origin": forward.origin,
+                "timestamp": forward.timestamp,
+            }
+        )
     return to_json(
-        {"rule_id": forward.rule_id, "state_key": forward.state_key, "event": forward.event, "timestamp": forward.timestamp}
+        {
+            "rule_id": forward.rule_id,
+            "state_key": forward.state_key,
+            "event": forward.event,
+            "timestamp": forward.timestamp,
+        }
     )
 
 
@@ -165,24 +190,40 @@ def read_forwarded(record: Record) -> list[Forward | Tick]:
     except orjson.JSONDecodeError as exc:
         raise UnusableRecord("", "json", f"不是 JSON / not valid JSON: {exc}") from exc
     if not isinstance(message, dict) or not isinstance(message.get("forwards"), list):
-        raise UnusableRecord("forwards", "type", "应为转发事件列表 / a repartitioned record must hold a 'forwards' list")
+        raise UnusableRecord(
+            "forwards",
+            "type",
+            "应为转发事件列表 / a repartitioned record must hold a 'forwards' list",
+        )
     return [_forward(index, item) for index, item in enumerate(message["forwards"])]
 
 
 def _forward(index: int, item: object) -> Forward | Tick:
     if not isinstance(item, dict):
-        raise UnusableRecord(f"forwards[{index}]", "type", "应为 JSON 对象 / a forward must be a JSON object")
+        raise UnusableRecord(
+            f"forwards[{index}]", "type", "应为 JSON 对象 / a forward must be a JSON object"
+        )
     timestamp = item.get("timestamp")
     if timestamp is not None and not isinstance(timestamp, int | float):
-        raise UnusableRecord(f"forwards[{index}].timestamp", "type", "应为数字 / a forward's timestamp must be a number")
+        raise UnusableRecord(
+            f"forwards[{index}].timestamp",
+            "type",
+            "应为数字 / a forward's timestamp must be a number",
+        )
     if "tick" in item:
         origin = item.get("origin")
         if not isinstance(origin, int) or isinstance(origin, bool) or origin < 0:
-            raise UnusableRecord(f"forwards[{index}].origin", "type", "应为分区号 / a tick's origin must be a partition number")
+            raise UnusableRecord(
+                f"forwards[{index}].origin",
+                "type",
+                "应为分区号 / a tick's origin must be a partition number",
+            )
         return Tick(_through(item["tick"], f"forwards[{index}].tick"), origin, timestamp)
     for name in ("rule_id", "state_key"):
         if not isinstance(item.get(name), str):
-            raise UnusableRecord(f"forwards[{index}].{name}", "required", f"缺少字段 / forward without '{name}'")
+            raise UnusableRecord(
+                f"forwards[{index}].{name}", "required", f"缺少字段 / forward without '{name}'"
+            )
     return Forward(item["state_key"], item["rule_id"], checked_event(item.get("event")), timestamp)
 
 
@@ -190,7 +231,11 @@ def _through(value: object, path: str) -> datetime:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return parse_time(value)
-    raise UnusableRecord(path, "format", f"应为带时区的 ISO-8601 时间 / expected an ISO-8601 time with offset, got {value!r}")
+    raise UnusableRecord(
+        path,
+        "format",
+        f"应为带时区的 ISO-8601 时间 / expected an ISO-8601 time with offset, got {value!r}",
+    )
 
 
 def to_json(document: Any) -> bytes:

@@ -34,7 +34,10 @@ class DetectorMetrics:
             registry=registry,
         )
         self.alerts = Counter(
-            "qinglian_detectors_alerts_total", "Alerts published, by rule and severity.", ["rule", "severity"], registry=registry
+            "qinglian_detectors_alerts_total",
+            "Alerts published, by rule and severity.",
+            ["rule", "severity"],
+            registry=registry,
         )
         self.event_to_alert = Histogram(
             "qinglian_detectors_event_to_alert_seconds",
@@ -71,7 +74,10 @@ class DetectorMetrics:
             registry=registry,
         )
         self.rule_errors = Counter(
-            "qinglian_detectors_rule_errors_total", "Rule evaluations that raised, by rule.", ["rule"], registry=registry
+            "qinglian_detectors_rule_errors_total",
+            "Rule evaluations that raised, by rule.",
+            ["rule"],
+            registry=registry,
         )
 
     def start_at_zero(self, rule_ids: Iterable[str]) -> None:
@@ -85,7 +91,11 @@ class DetectorMetrics:
         self.last_event.set(at)
 
     def batch_begun(
-        self, agent: str, records: Sequence[Record], at: float, step: Callable[[], RuleStep | None] = lambda: None
+        self,
+        agent: str,
+        records: Sequence[Record],
+        at: float,
+        step: Callable[[], RuleStep | None] = lambda: None,
     ) -> None:
         """``step``: tells the rule step the batch is running (from any thread)."""
         self._batches[agent] = (at, records, step)
@@ -97,7 +107,10 @@ class DetectorMetrics:
 
     def batches_in_progress(self, now: float) -> dict[str, BatchInProgress]:
         """What each agent is busy with (read from another thread: the stall watch's)."""
-        return {agent: in_progress(records, now - at, step()) for agent, (at, records, step) in dict(self._batches).items()}
+        return {
+            agent: in_progress(records, now - at, step())
+            for agent, (at, records, step) in dict(self._batches).items()
+        }
 
     def observe_assignment(self, assigned: Iterable[tuple[str, int]]) -> None:
         """The (topic, partition) pairs the worker's consumer is assigned now (from its event loop)."""
@@ -107,6 +120,10 @@ class DetectorMetrics:
         """The group's lag per (topic, partition), measured by the lag exporter's thread: the
         backlog (returned) is its sum over the partitions last observed assigned to this worker."""
         assigned = self._assigned
-        backlog = sum(messages for (topic, partition), messages in lag.items() if (topic, partition) in assigned)
+        backlog = sum(
+            messages
+            for (topic, partition), messages in lag.items()
+            if (topic, partition) in assigned
+        )
         self.backlog.set(backlog)
         return backlog

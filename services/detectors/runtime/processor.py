@@ -124,7 +124,9 @@ class _Detector:
                 except Exception as exc:  # noqa: BLE001 - an engine failure on one record must not stop the stream
                     result.rejected.append(Rejected(record, _engine_failure(exc), item))
                     continue
-                result.alerts.extend(RaisedAlert(alert, stepped.timestamp) for alert in stepped.alerts)
+                result.alerts.extend(
+                    RaisedAlert(alert, stepped.timestamp) for alert in stepped.alerts
+                )
                 result.forwards.extend(stepped.forwards)
                 if stepped.event is not None:
                     result.processed_types.append(stepped.event["type"])
@@ -132,7 +134,9 @@ class _Detector:
 
     def step_in_progress(self) -> RuleStep | None:
         """The rule step running now, if any (read from the stall watch's thread)."""
-        return next((step for engine in self._engines() if (step := engine.step_in_progress())), None)
+        return next(
+            (step for engine in self._engines() if (step := engine.step_in_progress())), None
+        )
 
     def _engines(self) -> Iterable[Engine]:
         raise NotImplementedError
@@ -188,7 +192,9 @@ class SchoolDetector(_Detector):
         result = super().process(records, detected_at=detected_at)
         # Records refused after the last step may have read a partition to its end: no event
         # follows to move the time (or a declaration held) there.
-        result.alerts += [RaisedAlert(alert, None) for alert in self._engine.catch_up(detected_at=detected_at)]
+        result.alerts += [
+            RaisedAlert(alert, None) for alert in self._engine.catch_up(detected_at=detected_at)
+        ]
         if self._declared:
             result.forwards += self._reached_declarations()
         return result
@@ -201,8 +207,13 @@ class SchoolDetector(_Detector):
         did, once the new batch's partitions are known, and are passed on when it reaches them."""
         self._engine = self._new_engine(self._engine.watermark)
         self._declared = {}
-        held = ((origin, self._store.get(DECLARATIONS, declaration_key(origin))) for origin in sorted(owned))
-        self._restored = [self._clock_record(origin, entry) for origin, entry in held if entry is not None]
+        held = (
+            (origin, self._store.get(DECLARATIONS, declaration_key(origin)))
+            for origin in sorted(owned)
+        )
+        self._restored = [
+            self._clock_record(origin, entry) for origin, entry in held if entry is not None
+        ]
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         if isinstance(event, Tick):
@@ -214,7 +225,8 @@ class SchoolDetector(_Detector):
             return Stepped(None, alerts, self._reached_declarations(), event.timestamp)
         alerts = self._engine.process(event, detected_at=detected_at)
         forwards: list[Forward | Tick] = [
-            Forward(key, rule_id, event, record.timestamp) for rule_id, key in self._router.state_keys(event)
+            Forward(key, rule_id, event, record.timestamp)
+            for rule_id, key in self._router.state_keys(event)
         ]
         if self._declared:
             forwards += self._reached_declarations()
@@ -233,7 +245,11 @@ class SchoolDetector(_Detector):
         return passed
 
     def _hold(self, tick: Tick, offset: int) -> None:
-        entry = {"through": format_time(tick.through), "offset": offset, "timestamp": tick.timestamp}
+        entry = {
+            "through": format_time(tick.through),
+            "offset": offset,
+            "timestamp": tick.timestamp,
+        }
         self._store.put(DECLARATIONS, declaration_key(tick.origin), entry, to_json(entry))
 
     def _clock_record(self, origin: int, held: dict[str, Any]) -> Record:
@@ -274,16 +290,23 @@ class GlobalDetector(_Detector):
         """By owned partition: the latest declaration of each clock partition it carried."""
         self._restarted = False
         self._rules = {c.rule_id: _OneKeyAtATime(c) for c in rule_set.enabled() if is_global(c)}
-        self._rule_sets = {rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()}
+        self._rule_sets = {
+            rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()
+        }
         self._store = store
         self._on_rule_error = on_rule_error
         self._skipped = skipped
-        self._by_rule = {rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()}
+        self._by_rule = {
+            rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()
+        }
 
     @property
     def watermark(self) -> datetime | None:
         """The earliest of the global rules' watermarks (each rule's moves with its own events)."""
-        return min((w for engine in self._by_rule.values() if (w := engine.watermark) is not None), default=None)
+        return min(
+            (w for engine in self._by_rule.values() if (w := engine.watermark) is not None),
+            default=None,
+        )
 
     def restart(self, owned: Collection[int] = ()) -> None:
         """Rebuild the timers from the store, and the declarations ``owned`` carried. The next
@@ -335,15 +358,23 @@ class GlobalDetector(_Detector):
         held = heard.get(tick.origin)
         if held is None or tick.through > held:
             heard[tick.origin] = tick.through
-            entry = {"heard": {str(origin): format_time(through) for origin, through in heard.items()}}
+            entry = {
+                "heard": {str(origin): format_time(through) for origin, through in heard.items()}
+            }
             self._store.put(DECLARATIONS, declaration_key(record.partition), entry, to_json(entry))
         return self._advance_to_declarations(detected_at)
 
     def _advance_to_declarations(self, detected_at: datetime) -> list[Alert]:
-        if not self._heard or any(len(carried) < self._partitions for carried in self._heard.values()):
+        if not self._heard or any(
+            len(carried) < self._partitions for carried in self._heard.values()
+        ):
             return []
         through = min(moment for carried in self._heard.values() for moment in carried.values())
-        return [alert for engine in self._by_rule.values() for alert in engine.advance_watermark(through, detected_at=detected_at)]
+        return [
+            alert
+            for engine in self._by_rule.values()
+            for alert in engine.advance_watermark(through, detected_at=detected_at)
+        ]
 
     def _stored_declarations(self, partition: int) -> dict[int, datetime]:
         entry = self._store.get(DECLARATIONS, declaration_key(partition))
@@ -373,7 +404,9 @@ class _OneKeyAtATime:
     def __init__(self, config: RuleConfig) -> None:
         self._state_keys = config.rule.state_keys
         self._current: str | None = None
-        self.config = dataclasses.replace(config, rule=dataclasses.replace(config.rule, state_keys=self._keys))
+        self.config = dataclasses.replace(
+            config, rule=dataclasses.replace(config.rule, state_keys=self._keys)
+        )
 
     @contextlib.contextmanager
     def only(self, state_key: str) -> Iterator[None]:
@@ -398,7 +431,13 @@ class AllRulesDetector(_Detector):
         clock_topic: str | None = None,
         skipped: Container[str] = frozenset(),
     ) -> None:
-        self.engine = Engine(rule_set, InMemoryStateStore(), scope=Scope.ALL, on_rule_error=on_rule_error, skipped=skipped)
+        self.engine = Engine(
+            rule_set,
+            InMemoryStateStore(),
+            scope=Scope.ALL,
+            on_rule_error=on_rule_error,
+            skipped=skipped,
+        )
         self.clock_topic = clock_topic
 
     def _engines(self) -> Iterable[Engine]:
@@ -406,8 +445,15 @@ class AllRulesDetector(_Detector):
 
     def _step(self, record: Record, event: Event | Tick, detected_at: datetime) -> Stepped:
         if isinstance(event, Tick):
-            return Stepped(None, self.engine.advance_watermark(event.through, detected_at=detected_at), [], record.timestamp)
-        return Stepped(event, self.engine.process(event, detected_at=detected_at), [], record.timestamp)
+            return Stepped(
+                None,
+                self.engine.advance_watermark(event.through, detected_at=detected_at),
+                [],
+                record.timestamp,
+            )
+        return Stepped(
+            event, self.engine.process(event, detected_at=detected_at), [], record.timestamp
+        )
 
     def flush(self, *, detected_at: datetime) -> list[Alert]:
         """Fire every pending timer: the input is complete."""
@@ -415,4 +461,8 @@ class AllRulesDetector(_Detector):
 
 
 def _engine_failure(exc: Exception) -> UnusableRecord:
-    return UnusableRecord("", "engine", f"检测引擎出错 / the engine failed on this record: {type(exc).__name__}: {exc}")
+    return UnusableRecord(
+        "",
+        "engine",
+        f"检测引擎出错 / the engine failed on this record: {type(exc).__name__}: {exc}",
+    )

@@ -34,7 +34,9 @@ class Outgoing:
     """Seconds since the epoch; None: the time of sending."""
 
 
-async def produce(producer: AIOKafkaProducer, records: Sequence[Outgoing]) -> dict[TopicPartition, int]:
+async def produce(
+    producer: AIOKafkaProducer, records: Sequence[Outgoing]
+) -> dict[TopicPartition, int]:
     """Send every record, wait until the broker acknowledged all of them, and return the last
     offset written in each partition."""
     counts: dict[str, int] = {}
@@ -43,13 +45,21 @@ async def produce(producer: AIOKafkaProducer, records: Sequence[Outgoing]) -> di
 
     async def submit(tp: TopicPartition, batch: BatchBuilder) -> None:
         batch.close()
-        submitted.append((await producer.send_batch(batch, tp.topic, partition=tp.partition), batch.record_count()))
+        submitted.append(
+            (
+                await producer.send_batch(batch, tp.topic, partition=tp.partition),
+                batch.record_count(),
+            )
+        )
 
     for record in records:
         tp = TopicPartition(record.topic, await _partition(producer, record, counts))
         timestamp = None if record.timestamp is None else int(record.timestamp * 1000)
         batch = open_batches.get(tp)
-        if batch is None or batch.append(timestamp=timestamp, key=record.key, value=record.value) is None:
+        if (
+            batch is None
+            or batch.append(timestamp=timestamp, key=record.key, value=record.value) is None
+        ):
             if batch is not None:
                 await submit(tp, batch)
             # An empty batch takes any one record, however large (up to the broker's limit).
@@ -58,7 +68,9 @@ async def produce(producer: AIOKafkaProducer, records: Sequence[Outgoing]) -> di
     for tp, batch in open_batches.items():
         await submit(tp, batch)
     last: dict[TopicPartition, int] = {}
-    for metadata, count in zip(await asyncio.gather(*(f for f, _ in submitted)), (c for _, c in submitted)):
+    for metadata, count in zip(
+        await asyncio.gather(*(f for f, _ in submitted)), (c for _, c in submitted)
+    ):
         tp = TopicPartition(metadata.topic, metadata.partition)
         last[tp] = max(last.get(tp, -1), metadata.offset + count - 1)
     return last

@@ -38,12 +38,22 @@ def read_range(
 ) -> Iterator[Record]:
     """Every record of ``topics`` with ``start <= Kafka time < end``, merged by Kafka time."""
     if start is not None and end is not None and end <= start:
-        raise ReplayRangeError(f"回放区间为空 / --to {end.isoformat()} must be after --from {start.isoformat()}")
+        raise ReplayRangeError(
+            f"回放区间为空 / --to {end.isoformat()} must be after --from {start.isoformat()}"
+        )
     reader = broker.consumer(
-        settings, group_id=None, enable_auto_commit=False, max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024
+        settings,
+        group_id=None,
+        enable_auto_commit=False,
+        max_poll_records=5000,
+        fetch_max_bytes=64 * 1024 * 1024,
     )
     try:
-        partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(reader.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(reader.partitions_for_topic(topic) or ())
+        ]
         if not partitions:
             raise MissingTopicsError(f"主题不存在 / none of the topics exist: {', '.join(topics)}")
         reader.assign(partitions)
@@ -78,7 +88,14 @@ def _merged(reader: KafkaConsumer, stop: dict[TopicPartition, int]) -> Iterator[
         buffer = buffers[tp]
         while buffer and (until is None or buffer[0].timestamp <= until):
             message = buffer.popleft()
-            yield Record(tp.topic, tp.partition, message.offset, message.timestamp / 1000, message.key, message.value)
+            yield Record(
+                tp.topic,
+                tp.partition,
+                message.offset,
+                message.timestamp / 1000,
+                message.key,
+                message.value,
+            )
         if len(buffer) < BUFFER_LOW and tp in fetching:
             reader.resume(tp)
 
@@ -101,7 +118,11 @@ def _fetch(
 
 
 def _offsets_at(
-    reader: KafkaConsumer, partitions: list[TopicPartition], moment: datetime | None, *, default: dict[TopicPartition, int]
+    reader: KafkaConsumer,
+    partitions: list[TopicPartition],
+    moment: datetime | None,
+    *,
+    default: dict[TopicPartition, int],
 ) -> dict[TopicPartition, int]:
     """The first offset at or after ``moment`` in each partition (``default`` when open or past the end)."""
     if moment is None:

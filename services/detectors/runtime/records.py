@@ -64,16 +64,24 @@ def decode_event(record: Record) -> Event:
 
 def checked_event(document: object) -> Event:
     if not isinstance(document, dict):
-        raise UnusableRecord("", "type", f"应为 JSON 对象 / expected a JSON object, got {type(document).__name__}")
+        raise UnusableRecord(
+            "", "type", f"应为 JSON 对象 / expected a JSON object, got {type(document).__name__}"
+        )
     for name in REQUIRED_TEXT:
         if not isinstance(document.get(name), str) or not document[name]:
-            raise UnusableRecord(name, "required", f"缺少字段 / missing or empty string field '{name}'")
+            raise UnusableRecord(
+                name, "required", f"缺少字段 / missing or empty string field '{name}'"
+            )
     if not isinstance(document.get("data"), dict):
         raise UnusableRecord("data", "required", "缺少数据 / 'data' must be a JSON object")
     try:
         moment = datetime.fromisoformat(document["time"])
     except ValueError as exc:
-        raise UnusableRecord("time", "format", f"时间格式错误 / not an ISO-8601 time: {document['time']!r}") from exc
+        raise UnusableRecord(
+            "time", "format", f"时间格式错误 / not an ISO-8601 time: {document['time']!r}"
+        ) from exc
     if moment.tzinfo is None:
-        raise UnusableRecord("time", "format", f"时间缺少时区 / time {document['time']!r} has no UTC offset")
+        raise UnusableRecord(
+            "time", "format", f"时间缺少时区 / time {document['time']!r} has no UTC offset"
+        )
     return document

@@ -36,12 +36,25 @@ class ReplayResult:
     rule_errors: list[RuleEvaluationError] = field(default_factory=list)
 
 
-def replay(settings: Settings, rule_set: RuleSet, *, start: datetime | None, end: datetime | None, detected_at: datetime) -> ReplayResult:
+def replay(
+    settings: Settings,
+    rule_set: RuleSet,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    detected_at: datetime,
+) -> ReplayResult:
     """Replay the four raw topics and the clock topic between ``start`` and ``end`` (Kafka time),
     skipping the quarantined rule steps, as the live workers do."""
     skipped = Quarantine(settings).read().keys()
     records = read_range(settings, detector_inputs(settings), start=start, end=end)
-    return replay_records(rule_set, records, detected_at=detected_at, clock_topic=clock_topic(settings), skipped=skipped)
+    return replay_records(
+        rule_set,
+        records,
+        detected_at=detected_at,
+        clock_topic=clock_topic(settings),
+        skipped=skipped,
+    )
 
 
 def replay_records(
@@ -56,7 +69,9 @@ def replay_records(
     ``skipped``: labels of rule steps not to run (the quarantine)."""
     result = ReplayResult()
     collect_long_lived_state_less_often()
-    detector = AllRulesDetector(rule_set, on_rule_error=result.rule_errors.append, clock_topic=clock_topic, skipped=skipped)
+    detector = AllRulesDetector(
+        rule_set, on_rule_error=result.rule_errors.append, clock_topic=clock_topic, skipped=skipped
+    )
     for batch in _batches(records, BATCH):
         processed = detector.process(batch, detected_at=detected_at)
         result.alerts.extend(raised.alert for raised in processed.alerts)

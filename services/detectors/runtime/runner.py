@@ -109,7 +109,9 @@ def bundles(forwards: Sequence[Forward | Tick], outputs: Outputs) -> list[Outgoi
             for partition in range(outputs.partitions):
                 by_partition.setdefault(partition, []).append(forward)
         else:
-            by_partition.setdefault(partition_for(forward.state_key, outputs.partitions), []).append(forward)
+            by_partition.setdefault(
+                partition_for(forward.state_key, outputs.partitions), []
+            ).append(forward)
     records: list[Outgoing] = []
     empty = len(forward_bundle([]))
     for partition, planned in sorted(by_partition.items()):
@@ -125,11 +127,15 @@ def bundles(forwards: Sequence[Forward | Tick], outputs: Outputs) -> list[Outgoi
         for chunk in chunks:
             stamps = [stamp for _, stamp in chunk if stamp is not None]
             value = forward_bundle([item for item, _ in chunk])
-            records.append(Outgoing(outputs.repartitioned, None, value, partition, min(stamps, default=None)))
+            records.append(
+                Outgoing(outputs.repartitioned, None, value, partition, min(stamps, default=None))
+            )
     return records
 
 
-def changelog_records(changes: Mapping[str, bytes | None], topic: str, partitions: int) -> list[Outgoing]:
+def changelog_records(
+    changes: Mapping[str, bytes | None], topic: str, partitions: int
+) -> list[Outgoing]:
     """One changelog record per changed table key, in its key's partition: the key serialized as
     the table's JSON schema reads it back on recovery, the value as the engine encoded it
     (None: a tombstone)."""
@@ -185,14 +191,20 @@ class BatchRunner:
         # A batch may still hold records of partitions revoked meanwhile: their new owner re-reads them.
         records = [_record(event) for event in events if event.message.partition in self._owned]
         if self._metrics is not None:
-            self._metrics.batch_begun(self._agent, records, time.time(), self.detector.step_in_progress)
+            self._metrics.batch_begun(
+                self._agent, records, time.time(), self.detector.step_in_progress
+            )
         try:
             result = await self._detect_publish_write(records)
         finally:
             if self._metrics is not None:
                 self._metrics.batch_done(self._agent)
         self._count(result, read_any=bool(records))
-        passed_on = {tick.origin: tick.through.isoformat() for tick in result.forwards if isinstance(tick, Tick)}
+        passed_on = {
+            tick.origin: tick.through.isoformat()
+            for tick in result.forwards
+            if isinstance(tick, Tick)
+        }
         if passed_on:
             log.info("clock_declarations_passed_on", through_by_clock_partition=passed_on)
         if time.monotonic() >= self._next_trim:
@@ -226,7 +238,11 @@ class BatchRunner:
         return state_partition(state_key, self._outputs.partitions) in self._owned
 
     def _assigned(self) -> frozenset[int]:
-        return frozenset(tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._ownership_topic)
+        return frozenset(
+            tp.partition
+            for tp in self._app.consumer.assignment()
+            if tp.topic == self._ownership_topic
+        )
 
     def _follow_assignment(self) -> None:
         owned = self._assigned()
@@ -247,7 +263,9 @@ class BatchRunner:
             for raised in result.alerts:
                 self._metrics.alerts.labels(raised.alert.rule_id, raised.alert.severity).inc()
                 if raised.origin_timestamp is not None:
-                    self._metrics.event_to_alert.observe(max(0.0, published_at - raised.origin_timestamp))
+                    self._metrics.event_to_alert.observe(
+                        max(0.0, published_at - raised.origin_timestamp)
+                    )
 
     async def _write_state(self) -> None:
         """Changelog first, then the local store: a store never holds state its changelog lacks."""
@@ -259,7 +277,11 @@ class BatchRunner:
 
     def _count(self, result: BatchResult, *, read_any: bool) -> None:
         if result.rejected:
-            log.warning("records_deadlettered", count=len(result.rejected), reason=str(result.rejected[0].problem))
+            log.warning(
+                "records_deadlettered",
+                count=len(result.rejected),
+                reason=str(result.rejected[0].problem),
+            )
         if self._metrics is None:
             return
         for event_type, count in Counter(result.processed_types).items():
@@ -278,7 +300,14 @@ class BatchRunner:
 
 def _record(event: EventT) -> Record:
     message = event.message
-    return Record(message.topic, message.partition, message.offset, message.timestamp, message.key, message.value)
+    return Record(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.timestamp,
+        message.key,
+        message.value,
+    )
 
 
 def rule_error_handler(metrics: DetectorMetrics | None) -> Callable[[RuleEvaluationError], None]:

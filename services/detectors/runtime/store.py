@@ -52,7 +52,9 @@ class BufferedTableStore:
         return self._table.get(name)
 
     def put(self, rule_id: str, key: str, value: StoredState, encoded: bytes) -> None:
-        self._changes[table_key(rule_id, key)] = bytes(memoryview(encoded))  # orjson's buffer, cut to size
+        self._changes[table_key(rule_id, key)] = bytes(
+            memoryview(encoded)
+        )  # orjson's buffer, cut to size
 
     def delete(self, rule_id: str, key: str) -> None:
         self._changes[table_key(rule_id, key)] = DELETED
@@ -62,7 +64,11 @@ class BufferedTableStore:
         the table may hold more than fits in memory at once."""
         changes = self._changes
         stored = ((name, value) for name, value in self._table.items() if name not in changes)
-        written = ((name, orjson.loads(encoded)) for name, encoded in changes.items() if encoded is not DELETED)
+        written = (
+            (name, orjson.loads(encoded))
+            for name, encoded in changes.items()
+            if encoded is not DELETED
+        )
         for name, value in itertools.chain(stored, written):
             rule_id, key = split_table_key(name)
             if self._owns(key):

@@ -43,7 +43,9 @@ from services.detectors.runtime.stall import BatchInProgress, StallWatch, StepWa
 OnStall = Callable[[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]], None]
 
 
-def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions) -> None:
+def run_worker(
+    settings: Settings, rule_set: RuleSet, *, metrics_port: int, options: RuntimeOptions
+) -> None:
     """Start a worker and block until it stops (SIGTERM/SIGINT); exits the process."""
     configure_logging(settings, "detectors")
     collect_long_lived_state_less_often()
@@ -52,11 +54,18 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
     registry = new_registry()
     metrics = DetectorMetrics(registry)
     metrics.start_at_zero(config.rule_id for config in rule_set.enabled())
-    serve_metrics(registry, metrics_port, "--metrics-port or QINGLIAN_DETECTORS_METRICS_PORT", host=settings.bind_host)
+    serve_metrics(
+        registry,
+        metrics_port,
+        "--metrics-port or QINGLIAN_DETECTORS_METRICS_PORT",
+        host=settings.bind_host,
+    )
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     quarantine = Quarantine(settings)
     quarantine.refresh()
-    app = create_app(settings, rule_set, options=options, metrics=metrics, skipped=quarantine.labels)
+    app = create_app(
+        settings, rule_set, options=options, metrics=metrics, skipped=quarantine.labels
+    )
     watched = watched_topics(settings)
     started_at = time.time()
     metrics.note_read(started_at)
@@ -67,7 +76,14 @@ def run_worker(settings: Settings, rule_set: RuleSet, *, metrics_port: int, opti
         StallWatch(limit, started_at=started_at) if limit else None,
         on_stall=functools.partial(exit_stalled, quarantine=quarantine.record),
     )
-    LagExporter(settings, app.conf.id, watched, registry, interval=options.lag_interval, on_measure=on_measure).start()
+    LagExporter(
+        settings,
+        app.conf.id,
+        watched,
+        registry,
+        interval=options.lag_interval,
+        on_measure=on_measure,
+    ).start()
     quarantine.follow(options.lag_interval)
     worker = faust.Worker(
         app,

@@ -52,7 +52,9 @@ class PassOutcome:
     error: str | None = None
 
 
-def build_connector(spec: ConnectorSpec, *, transport: httpx.BaseTransport | None = None) -> BaseConnector:
+def build_connector(
+    spec: ConnectorSpec, *, transport: httpx.BaseTransport | None = None
+) -> BaseConnector:
     if isinstance(spec, StagingSpec):
         return StagingDatabaseConnector(spec)
     if isinstance(spec, RestSpec):
@@ -68,7 +70,9 @@ def select(specs: Sequence[ConnectorSpec], only: str | None) -> list[ConnectorSp
     chosen = [spec for spec in specs if spec.common.connector_id == only]
     if not chosen:
         known = ", ".join(spec.common.connector_id for spec in specs)
-        raise UnknownConnector(f"没有此连接器 / no connector '{only}' in the connectors file (configured: {known})")
+        raise UnknownConnector(
+            f"没有此连接器 / no connector '{only}' in the connectors file (configured: {known})"
+        )
     return chosen
 
 
@@ -85,7 +89,9 @@ def pull_session(settings: Settings, registry: CollectorRegistry) -> Iterator[Pu
             dedup_store=dedup,
             metrics=IngestMetrics(registry),
         )
-        yield PullDeps(ingestion, checkpoints, ConnectorMetrics(registry), clock=lambda: datetime.now(UTC))
+        yield PullDeps(
+            ingestion, checkpoints, ConnectorMetrics(registry), clock=lambda: datetime.now(UTC)
+        )
     finally:
         kafka.close()
         engine.dispose()
@@ -106,7 +112,12 @@ def run_once(deps: PullDeps, connectors: Sequence[BaseConnector]) -> list[PassOu
 
 
 def run(
-    settings: Settings, connectors_file: Path, *, only: str | None, once: bool, metrics_port: int | None
+    settings: Settings,
+    connectors_file: Path,
+    *,
+    only: str | None,
+    once: bool,
+    metrics_port: int | None,
 ) -> list[PassOutcome]:
     connectors = [build_connector(spec) for spec in select(load_connectors(connectors_file), only)]
     registry = new_registry()
@@ -114,7 +125,12 @@ def run(
         if once:
             return run_once(deps, connectors)
         if metrics_port:
-            serve_metrics(registry, metrics_port, "QINGLIAN_INGEST_PULL_METRICS_PORT or --metrics-port", host=settings.bind_host)
+            serve_metrics(
+                registry,
+                metrics_port,
+                "QINGLIAN_INGEST_PULL_METRICS_PORT or --metrics-port",
+                host=settings.bind_host,
+            )
         run_until_stopped(deps, connectors)
     return []
 
@@ -130,7 +146,9 @@ def run_until_stopped(deps: PullDeps, connectors: Sequence[BaseConnector]) -> No
     def guarded(connector: BaseConnector) -> None:
         try:
             connector.start(partial(drain, deps=deps))
-        except BaseException as exc:  # a bug: stop everything so the supervisor restarts the process
+        except (
+            BaseException
+        ) as exc:  # a bug: stop everything so the supervisor restarts the process
             log.exception("connector crashed", connector=connector.connector_id)
             crashed.append(exc)
             stop_all()
@@ -151,11 +169,17 @@ def run_until_stopped(deps: PullDeps, connectors: Sequence[BaseConnector]) -> No
 
 
 def status(settings: Settings, connectors_file: Path | None) -> list[StatusLine]:
-    configured = [spec.common.connector_id for spec in load_connectors(connectors_file)] if connectors_file else []
+    configured = (
+        [spec.common.connector_id for spec in load_connectors(connectors_file)]
+        if connectors_file
+        else []
+    )
     migrator.require_head(settings.database_url)
     engine = sa.create_engine(settings.database_url, pool_pre_ping=True)
     try:
         store = SqlCheckpointStore(engine)
-        return status_lines(store.saved(), configured, datetime.now(UTC), ZoneInfo(settings.timezone))
+        return status_lines(
+            store.saved(), configured, datetime.now(UTC), ZoneInfo(settings.timezone)
+        )
     finally:
         engine.dispose()

@@ -9,11 +9,15 @@ from typing import Annotated
 import typer
 
 pull_app = typer.Typer(
-    help="拉取连接器 / Pull connectors: staging databases, REST APIs, drop folders, OCDS.", no_args_is_help=True
+    help="拉取连接器 / Pull connectors: staging databases, REST APIs, drop folders, OCDS.",
+    no_args_is_help=True,
 )
 
 ConnectorsFile = Annotated[
-    Path, typer.Option("--config", help="连接器文件 / Connectors file (YAML), see example-connectors.yaml.")
+    Path,
+    typer.Option(
+        "--config", help="连接器文件 / Connectors file (YAML), see example-connectors.yaml."
+    ),
 ]
 
 
@@ -22,11 +26,17 @@ def run(
     ctx: typer.Context,
     config: ConnectorsFile,
     once: Annotated[
-        bool, typer.Option("--once", help="拉取到无新数据后退出 / Drain every source once, then exit.")
+        bool,
+        typer.Option("--once", help="拉取到无新数据后退出 / Drain every source once, then exit."),
     ] = False,
-    source: Annotated[str | None, typer.Option("--source", help="只运行此连接器 / Only this connector id.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="只运行此连接器 / Only this connector id.")
+    ] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(help="指标端口 / Serve /metrics here (default: QINGLIAN_INGEST_PULL_METRICS_PORT; 0: off).")
+        int | None,
+        typer.Option(
+            help="指标端口 / Serve /metrics here (default: QINGLIAN_INGEST_PULL_METRICS_PORT; 0: off)."
+        ),
     ] = None,
 ) -> None:
     """运行连接器 / Pull every configured source: each poll interval, or once with --once."""
@@ -39,11 +49,15 @@ def run(
     outcomes = bootstrap.run(settings, config, only=source, once=once, metrics_port=port)
     for outcome in outcomes:
         typer.echo(
-            outcome.summary.line() if outcome.summary else f"{outcome.connector_id}: 失败 / failed: {outcome.error}"
+            outcome.summary.line()
+            if outcome.summary
+            else f"{outcome.connector_id}: 失败 / failed: {outcome.error}"
         )
     failed = [outcome.connector_id for outcome in outcomes if outcome.error]
     if failed:
-        typer.echo(f"qinglian: error: 连接器失败 / connector(s) failed: {', '.join(failed)}", err=True)
+        typer.echo(
+            f"qinglian: error: 连接器失败 / connector(s) failed: {', '.join(failed)}", err=True
+        )
         raise typer.Exit(1)
 
 
@@ -51,7 +65,10 @@ def run(
 def status(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", help="连接器文件 / Also list configured connectors that never ran.")
+        Path | None,
+        typer.Option(
+            "--config", help="连接器文件 / Also list configured connectors that never ran."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出 / Print JSON.")] = False,
 ) -> None:
@@ -65,4 +82,6 @@ def status(
     for line in lines:
         watermark = line.watermark.isoformat() if line.watermark else "-"
         lag = f"{line.lag_seconds:.0f}s" if line.lag_seconds is not None else "-"
-        typer.echo(f"{line.connector_id}  {line.stream}  watermark={watermark}  lag={lag}  {line.position}")
+        typer.echo(
+            f"{line.connector_id}  {line.stream}  watermark={watermark}  lag={lag}  {line.position}"
+        )

@@ -35,7 +35,8 @@ def serve(
         ),
     ] = None,
     host: Annotated[
-        str | None, typer.Option(help="监听地址 / Address to listen on (default: QINGLIAN_BIND_HOST).")
+        str | None,
+        typer.Option(help="监听地址 / Address to listen on (default: QINGLIAN_BIND_HOST)."),
     ] = None,
     port: Annotated[
         int | None, typer.Option(help="端口 / Port (default: QINGLIAN_INGEST_PORT).")
@@ -55,7 +56,9 @@ def serve(
     settings = ctx.obj.settings
     sources_file = sources or settings.ingest_sources_file
     if sources_file is None:
-        raise ConfigurationError("no sources file: pass --sources FILE or set QINGLIAN_INGEST_SOURCES_FILE")
+        raise ConfigurationError(
+            "no sources file: pass --sources FILE or set QINGLIAN_INGEST_SOURCES_FILE"
+        )
     options = PushOptions.from_settings(settings)
     bootstrap.serve(
         settings,

@@ -83,7 +83,9 @@ def simulate(
         pseudonym_key=_pseudonym_key(ctx),
     )
     folder = out or (None if push else DEFAULT_OUT)
-    outputs = Outputs(folder, push, source_id, key_id, secret_file, compress_time, connectors, rest_source)
+    outputs = Outputs(
+        folder, push, source_id, key_id, secret_file, compress_time, connectors, rest_source
+    )
     manifest = simulate_to(scenario, outputs, progress=progress)
     anomalies = sum(manifest.anomalies_by_rule.values())
     where = f" → {folder}" if folder else ""

@@ -72,7 +72,10 @@ def _sinks(outputs: Outputs) -> Sink:
         sinks.append(FileSink(outputs.folder, events=not outputs.push_url))
     sink = sinks[0] if len(sinks) == 1 else TeeSink(*sinks)
     if outputs.connectors_file is not None:
-        sink = PulledSink(sink, pull_routes(load_connectors(outputs.connectors_file), rest_source=outputs.rest_source))
+        sink = PulledSink(
+            sink,
+            pull_routes(load_connectors(outputs.connectors_file), rest_source=outputs.rest_source),
+        )
     return sink
 
 

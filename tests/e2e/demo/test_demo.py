@@ -48,11 +48,14 @@ def pulled_records(metrics_url: str) -> dict[str, float]:
         sample.labels["connector"]: sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == "qinglian_ingest_connector_records_total" and sample.labels.get("result") == "accepted"
+        if sample.name == "qinglian_ingest_connector_records_total"
+        and sample.labels.get("result") == "accepted"
     }
 
 
-def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_pulls(kafka_settings: Settings) -> None:
+def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_pulls(
+    kafka_settings: Settings,
+) -> None:
     pull_metrics = free_port()
     with temporary_database(kafka_settings, prefix="qinglian_demo") as database_url:
         environment = {
@@ -75,18 +78,38 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         demo = subprocess.run(
-            [sys.executable, "-m", "qinglian", "demo", "--duration", "90", "--schools", "20", "--days", "10",
-             "--seconds-per-day", "4"],
-            env=environment, capture_output=True, text=True, timeout=300, check=False,
+            [
+                sys.executable,
+                "-m",
+                "qinglian",
+                "demo",
+                "--duration",
+                "90",
+                "--schools",
+                "20",
+                "--days",
+                "10",
+                "--seconds-per-day",
+                "4",
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         demo_done.set()
         watcher.join(timeout=5)
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
         assert "inspector /" in demo.stdout, "the demo prints the console login"
         assert "推送 pushed" in demo.stdout, "the demo prints its progress line"
-        assert "qinglian detectors clock" in demo.stdout, "the demo declares the end of its input\n" + demo.stdout[-2000:]
+        assert "qinglian detectors clock" in demo.stdout, (
+            "the demo declares the end of its input\n" + demo.stdout[-2000:]
+        )
         assert console_seen.is_set(), "the console never answered during the demo"
-        demo_connectors = yaml.safe_load((kafka_settings.state_path / "demo" / "connectors.yaml").read_text(encoding="utf-8"))
+        demo_connectors = yaml.safe_load(
+            (kafka_settings.state_path / "demo" / "connectors.yaml").read_text(encoding="utf-8")
+        )
         kinds = {entry["id"]: entry["kind"] for entry in demo_connectors["connectors"]}
         assert sorted(kinds.values()) == ["file_drop", "ocds", "rest_api", "staging_db"]
         idle = [f"{kinds[name]} ({name})" for name in kinds if pulled.get(name, 0) == 0]
@@ -97,8 +120,12 @@ def test_demo_brings_alerts_into_cases_the_console_answers_and_every_connector_p
             with engine.connect() as connection:
                 cases = connection.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
                 alerts = connection.execute(sa.text("SELECT count(*) FROM alerts")).scalar_one()
-                term_ends = connection.execute(sa.text("SELECT count(*) FROM alerts WHERE rule_id = 'C3'")).scalar_one()
+                term_ends = connection.execute(
+                    sa.text("SELECT count(*) FROM alerts WHERE rule_id = 'C3'")
+                ).scalar_one()
         finally:
             engine.dispose()
         assert cases > 0 and alerts >= cases, demo.stdout[-2000:]
-        assert term_ends > 0, "C3 (a term's canteen surplus) closes only at the term's end: the declaration closed it"
+        assert term_ends > 0, (
+            "C3 (a term's canteen surplus) closes only at the term's end: the declaration closed it"
+        )

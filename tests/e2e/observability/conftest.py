@@ -76,7 +76,9 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: flo
 def drop_a_canteen_export(folder: Path, connectors: Path) -> Path:
     """The deployed file-drop connector pointed at ``folder``, with an export holding two good rows and one typo."""
     document = yaml.safe_load(CONNECTORS_FILE.read_text(encoding="utf-8"))
-    document["connectors"] = [entry for entry in document["connectors"] if entry["kind"] == "file_drop"]
+    document["connectors"] = [
+        entry for entry in document["connectors"] if entry["kind"] == "file_drop"
+    ]
     for entry in document["connectors"]:
         entry["folder"] = str(folder)
     connectors.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")

@@ -150,7 +150,10 @@ def test_school_and_topic_filters_narrow_the_comparison(run_replay, live: Settin
         == report["counts"]["live_alerts"]
         == labels()["C7", "500102101", "500102101"]
     )
-    assert report["filters"]["topics"] == [f"{live.topic_prefix}.raw.canteen", f"{live.topic_prefix}.clock"]
+    assert report["filters"]["topics"] == [
+        f"{live.topic_prefix}.raw.canteen",
+        f"{live.topic_prefix}.clock",
+    ]
     assert "P4" not in report["filters"]["rules"]
     assert report["counts"]["records_read"] == sum(
         1 for e in labelled_events() if ".canteen." in e["type"]

@@ -41,15 +41,21 @@ def checkpoint_store(qinglian_engine: Engine) -> SqlCheckpointStore:
 
 
 @pytest.fixture
-def live(kafka_settings: Settings, qinglian_engine: Engine, checkpoint_store: SqlCheckpointStore) -> Iterator[PullDeps]:
+def live(
+    kafka_settings: Settings, qinglian_engine: Engine, checkpoint_store: SqlCheckpointStore
+) -> Iterator[PullDeps]:
     """The pull use case on the real adapters: Kafka (acks=all), SQL dedup store and checkpoint table."""
-    publisher = KafkaPublisher.from_settings(kafka_settings, client_id="test-connectors", timeout_seconds=10)
+    publisher = KafkaPublisher.from_settings(
+        kafka_settings, client_id="test-connectors", timeout_seconds=10
+    )
     dedup = SqlDedupStore(qinglian_engine)
     registry = new_registry()
     ingestion = Ingestion.from_settings(
         kafka_settings, publisher=publisher, dedup_store=dedup, metrics=IngestMetrics(registry)
     )
-    yield PullDeps(ingestion, checkpoint_store, ConnectorMetrics(registry), clock=lambda: datetime.now(UTC))
+    yield PullDeps(
+        ingestion, checkpoint_store, ConnectorMetrics(registry), clock=lambda: datetime.now(UTC)
+    )
     publisher.close()
 
 

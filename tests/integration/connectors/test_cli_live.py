@@ -33,7 +33,9 @@ pytestmark = pytest.mark.integration
 def logging_configured(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The command configures logging for its process; here that would point it at the runner's closed stream."""
     services: list[str] = []
-    monkeypatch.setattr("qinglian.logging.configure_logging", lambda settings, service: services.append(service))
+    monkeypatch.setattr(
+        "qinglian.logging.configure_logging", lambda settings, service: services.append(service)
+    )
     return services
 
 
@@ -61,12 +63,16 @@ def test_run_once_pulls_every_source_and_status_shows_the_watermarks(
         )
         staging = staging_entry(f"{connector_id}-db", staging_url)
         config = tmp_path / "connectors.yaml"
-        config.write_text(yaml.safe_dump({"connectors": [rest, staging]}, allow_unicode=True), encoding="utf-8")
+        config.write_text(
+            yaml.safe_dump({"connectors": [rest, staging]}, allow_unicode=True), encoding="utf-8"
+        )
         rest_spec, staging_spec = specs(tmp_path, rest, staging, environ={"XUEJI_TOKEN": "token-1"})
         assert isinstance(rest_spec, RestSpec) and isinstance(staging_spec, StagingSpec)
 
         store.add_events(
-            rest_spec.resources[0], [meal_fee(n, school=school) for n in range(1, 6)], version="2024-09-01T20:00:00"
+            rest_spec.resources[0],
+            [meal_fee(n, school=school) for n in range(1, 6)],
+            version="2024-09-01T20:00:00",
         )
         store.fail_next(503, 502)
         engine = sa.create_engine(staging_url)
@@ -78,21 +84,34 @@ def test_run_once_pulls_every_source_and_status_shows_the_watermarks(
         engine.dispose()
 
         runner = CliRunner()
-        result = runner.invoke(pull_app, ["run", "--config", str(config), "--once"], obj=CliState(None))
+        result = runner.invoke(
+            pull_app, ["run", "--config", str(config), "--once"], obj=CliState(None)
+        )
         assert result.exit_code == 0, result.output
-        assert f"{connector_id}-api: 3 batch(es); accepted 5, duplicate 0, rejected 0" in result.output
-        assert f"{connector_id}-db: 1 batch(es); accepted 3, duplicate 0, rejected 0" in result.output
+        assert (
+            f"{connector_id}-api: 3 batch(es); accepted 5, duplicate 0, rejected 0" in result.output
+        )
+        assert (
+            f"{connector_id}-db: 1 batch(es); accepted 3, duplicate 0, rejected 0" in result.output
+        )
         assert len(store.requests) == 5, "two failed answers were retried"
         assert logging_configured == ["ingest-pull"]
 
-    subjects = sorted(str(record["subject"]) for record in raw.values() if record.get("schoolid") == school)
+    subjects = sorted(
+        str(record["subject"]) for record in raw.values() if record.get("schoolid") == school
+    )
     assert subjects == [f"JF-2024-{n:06d}" for n in [1, 2, 3, 4, 5, 11, 12, 13]]
 
-    status = CliRunner().invoke(pull_app, ["status", "--config", str(config), "--json"], obj=CliState(None))
+    status = CliRunner().invoke(
+        pull_app, ["status", "--config", str(config), "--json"], obj=CliState(None)
+    )
     assert status.exit_code == 0, status.output
     lines = {line["connector"]: line for line in json.loads(status.output)}
     assert lines[f"{connector_id}-db"]["watermark"] == "2024-09-01T21:00:00+08:00"
-    assert lines[f"{connector_id}-api"]["position"] == "page=3, since=2024-09-01T20:00:00, delivered=1 id"
+    assert (
+        lines[f"{connector_id}-api"]["position"]
+        == "page=3, since=2024-09-01T20:00:00, delivered=1 id"
+    )
 
 
 def test_a_failing_source_fails_the_run_with_a_one_line_reason(
@@ -102,6 +121,8 @@ def test_a_failing_source_fails_the_run_with_a_one_line_reason(
     config = tmp_path / "connectors.yaml"
     entry = staging_entry(connector_id, "postgresql+psycopg://qinglian@127.0.0.1:1/nowhere")
     config.write_text(yaml.safe_dump({"connectors": [entry]}), encoding="utf-8")
-    result = CliRunner().invoke(pull_app, ["run", "--config", str(config), "--once"], obj=CliState(None))
+    result = CliRunner().invoke(
+        pull_app, ["run", "--config", str(config), "--once"], obj=CliState(None)
+    )
     assert result.exit_code == 1
     assert f"{connector_id}: 失败 / failed: 前置库无法连接" in result.output

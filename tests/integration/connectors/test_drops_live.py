@@ -27,7 +27,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_a_bad_row_is_reported_and_dead_lettered_while_good_rows_pass(
-    tmp_path: Path, live: PullDeps, open_tail: Callable[[str], TopicTail], school: str, connector_id: str
+    tmp_path: Path,
+    live: PullDeps,
+    open_tail: Callable[[str], TopicTail],
+    school: str,
+    connector_id: str,
 ) -> None:
     folder = tmp_path / "drop"
     folder.mkdir()
@@ -43,7 +47,11 @@ def test_a_bad_row_is_reported_and_dead_lettered_while_good_rows_pass(
     assert drain(connector, live).results == {"accepted": 3, "rejected": 1}
 
     passed = [record for record in raw.values() if record.get("schoolid") == school]
-    assert sorted(record["subject"] for record in passed) == ["JF-2024-000001", "JF-2024-000002", "JF-2024-000004"]
+    assert sorted(record["subject"] for record in passed) == [
+        "JF-2024-000001",
+        "JF-2024-000002",
+        "JF-2024-000004",
+    ]
     [letter] = [record for record in dlq.values() if record.get("source") == connector_id]
     assert (letter["stage"], letter["school_id"], letter["payload"]["data"]["amount_fen"]) == (
         "pull",
@@ -53,7 +61,9 @@ def test_a_bad_row_is_reported_and_dead_lettered_while_good_rows_pass(
     assert [reason["path"] for reason in letter["reasons"]] == ["data.amount_fen"]
     assert CLEAR_ID_NUMBER not in json.dumps(letter, ensure_ascii=False)
 
-    report = json.loads((folder / "rejected" / "meal_fee_0902.csv.report.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (folder / "rejected" / "meal_fee_0902.csv.report.json").read_text(encoding="utf-8")
+    )
     assert [(row["row"], row["column"], row["field"]) for row in report["rows"]] == [
         (4, "amount_yuan", "data.amount_fen")
     ]
@@ -61,7 +71,10 @@ def test_a_bad_row_is_reported_and_dead_lettered_while_good_rows_pass(
 
 
 def process_events(ocid: str, school: str) -> list[dict[str, Any]]:
-    events = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(EXAMPLES.glob("*.procurement.*.json"))]
+    events = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(EXAMPLES.glob("*.procurement.*.json"))
+    ]
     for event in events:
         event["schoolid"] = school
         event["data"]["ocid"] = ocid
@@ -69,7 +82,11 @@ def process_events(ocid: str, school: str) -> list[dict[str, Any]]:
 
 
 def test_an_ocds_file_becomes_procurement_events(
-    tmp_path: Path, live: PullDeps, open_tail: Callable[[str], TopicTail], school: str, connector_id: str
+    tmp_path: Path,
+    live: PullDeps,
+    open_tail: Callable[[str], TopicTail],
+    school: str,
+    connector_id: str,
 ) -> None:
     folder = tmp_path / "ocds"
     folder.mkdir()
@@ -89,6 +106,10 @@ def test_an_ocds_file_becomes_procurement_events(
     assert sorted(record["type"] for record in stored) == sorted(EVENT_TYPES)
     assert {record["schoolid"] for record in stored} == {school}
     [bid] = [record for record in stored if record["type"].endswith(".bid.v1")]
-    assert bid["data"]["deposit"]["payer_account_no"].startswith("pn:"), "bank accounts are pseudonymized"
-    assert [record["payload"] for record in dlq.values() if record.get("source") == connector_id] == ["not json"]
+    assert bid["data"]["deposit"]["payer_account_no"].startswith("pn:"), (
+        "bank accounts are pseudonymized"
+    )
+    assert [
+        record["payload"] for record in dlq.values() if record.get("source") == connector_id
+    ] == ["not json"]
     assert (folder / "rejected" / "cq-2024-09.jsonl.report.csv").exists()

@@ -46,12 +46,19 @@ def fill(spec: StagingSpec, url: str, school: str, rows: int, per_timestamp: int
         writer, table = StagingWriter(engine), spec.tables[0]
         for start in range(1, rows + 1, per_timestamp):
             numbers = range(start, min(start + per_timestamp, rows + 1))
-            writer.write(table, [meal_fee(n, school=school) for n in numbers], updated_at=T0 + timedelta(seconds=start))
+            writer.write(
+                table,
+                [meal_fee(n, school=school) for n in numbers],
+                updated_at=T0 + timedelta(seconds=start),
+            )
         with engine.connect() as connection:
             stored = connection.execute(sa.text(f"SELECT * FROM {table.table}")).mappings().all()
     finally:
         engine.dispose()
-    return {event_id(spec.common.connector_id, table.stream, *table.mapping.record_key(row)) for row in stored}
+    return {
+        event_id(spec.common.connector_id, table.stream, *table.mapping.record_key(row))
+        for row in stored
+    }
 
 
 def connected(spec: StagingSpec) -> StagingDatabaseConnector:
@@ -62,7 +69,9 @@ def connected(spec: StagingSpec) -> StagingDatabaseConnector:
 
 def ids_on_topic(tail: TopicTail, school: str) -> Counter[str]:
     """Ids of this test's events written since the last call (a tail reads each record once)."""
-    return Counter(str(record["id"]) for record in tail.values() if record.get("schoolid") == school)
+    return Counter(
+        str(record["id"]) for record in tail.values() if record.get("schoolid") == school
+    )
 
 
 def test_killed_after_kafka_acknowledged_resumes_exactly(
@@ -116,8 +125,14 @@ def test_sigkilled_process_resumes_without_gaps(
         "from services.ingest.connectors import bootstrap; "
         "bootstrap.run(load_settings(), Path(sys.argv[1]), only=None, once=True, metrics_port=None)"
     )
-    environment = {**os.environ, "QINGLIAN_DATABASE_URL": postgres_database_url, "QINGLIAN_LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-c", script, str(config)], cwd=PROJECT_ROOT, env=environment)
+    environment = {
+        **os.environ,
+        "QINGLIAN_DATABASE_URL": postgres_database_url,
+        "QINGLIAN_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(config)], cwd=PROJECT_ROOT, env=environment
+    )
     try:
         deadline = time.monotonic() + 60
         while not checkpoint_store.load(connector_id):

@@ -31,17 +31,34 @@ class WorkerProcess:
     """``tests.integration.detectors.worker_main`` in a subprocess, logging to a file."""
 
     def __init__(
-        self, settings: Settings, log_dir: Path, name: str, *arguments: str, environment: Mapping[str, str] | None = None
+        self,
+        settings: Settings,
+        log_dir: Path,
+        name: str,
+        *arguments: str,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         """``arguments`` and ``environment``: more for ``worker_main``."""
         self.log_path = log_dir / f"{name}.log"
-        env = {**os.environ, "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix, "QINGLIAN_LOG_FORMAT": "json", **(environment or {})}
+        env = {
+            **os.environ,
+            "QINGLIAN_TOPIC_PREFIX": settings.topic_prefix,
+            "QINGLIAN_LOG_FORMAT": "json",
+            **(environment or {}),
+        }
         self.metrics_port = free_port()
         command = [
-            sys.executable, "-m", "tests.integration.detectors.worker_main", str(free_port()), str(self.metrics_port), *arguments
+            sys.executable,
+            "-m",
+            "tests.integration.detectors.worker_main",
+            str(free_port()),
+            str(self.metrics_port),
+            *arguments,
         ]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no final commit, no flush."""
@@ -67,9 +84,16 @@ class TopicReader:
     def __init__(self, settings: Settings, topic: str) -> None:
         self._consumer = broker.consumer(settings, group_id=None)
         wait_until(
-            lambda: bool(self._consumer.partitions_for_topic(topic)), timeout=20, describe=lambda: f"{topic} has no metadata"
+            lambda: bool(self._consumer.partitions_for_topic(topic)),
+            timeout=20,
+            describe=lambda: f"{topic} has no metadata",
         )
-        self._consumer.assign([TopicPartition(topic, p) for p in sorted(self._consumer.partitions_for_topic(topic) or ())])
+        self._consumer.assign(
+            [
+                TopicPartition(topic, p)
+                for p in sorted(self._consumer.partitions_for_topic(topic) or ())
+            ]
+        )
         self._consumer.seek_to_beginning()
         self.documents: list[dict[str, Any]] = []
 
@@ -82,7 +106,9 @@ class TopicReader:
         self._consumer.close()
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float, describe: Callable[[], str]) -> None:
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float, describe: Callable[[], str]
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

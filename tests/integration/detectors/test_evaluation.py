@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 MINIMUM = 0.95
 
 
-def test_every_rule_reaches_the_quality_target_on_the_default_scenario(kafka_settings: Settings) -> None:
+def test_every_rule_reaches_the_quality_target_on_the_default_scenario(
+    kafka_settings: Settings,
+) -> None:
     assert (Scenario().schools, Scenario().days) == (50, 30)
     simulation = simulate_district(kafka_settings.pseudonym_key.get_secret_value().encode())
 
@@ -25,6 +27,10 @@ def test_every_rule_reaches_the_quality_target_on_the_default_scenario(kafka_set
 
     scores = score(map(alert_key, alerts), truth_keys(simulation.truth))
     table = format_scores(scores)
-    assert {s.rule_id for s in scores} == {config.rule_id for config in load_rule_set().enabled()}, table
-    below = [s.rule_id for s in scores if (s.precision or 0.0) < MINIMUM or (s.recall or 0.0) < MINIMUM]
+    assert {s.rule_id for s in scores} == {
+        config.rule_id for config in load_rule_set().enabled()
+    }, table
+    below = [
+        s.rule_id for s in scores if (s.precision or 0.0) < MINIMUM or (s.recall or 0.0) < MINIMUM
+    ]
     assert below == [], table

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 PARTITIONS = 3  # the unique_topic fixture's
 
 
-def produced(settings: Settings, records: list[Outgoing], *, max_batch_size: int = 16384) -> dict[TopicPartition, int]:
+def produced(
+    settings: Settings, records: list[Outgoing], *, max_batch_size: int = 16384
+) -> dict[TopicPartition, int]:
     async def run() -> dict[TopicPartition, int]:
         producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -49,9 +51,17 @@ def read_all(settings: Settings, topic: str) -> dict[int, list]:
     return found
 
 
-def test_records_land_in_order_in_their_partitions_with_their_timestamps(kafka_settings: Settings, unique_topic: str) -> None:
-    chosen = [Outgoing(unique_topic, None, f"chosen-{i}".encode(), i % PARTITIONS, 1_700_000_000.25 + i) for i in range(3000)]
-    keyed = [Outgoing(unique_topic, f"school-{i % 7}".encode(), f"keyed-{i}".encode()) for i in range(500)]
+def test_records_land_in_order_in_their_partitions_with_their_timestamps(
+    kafka_settings: Settings, unique_topic: str
+) -> None:
+    chosen = [
+        Outgoing(unique_topic, None, f"chosen-{i}".encode(), i % PARTITIONS, 1_700_000_000.25 + i)
+        for i in range(3000)
+    ]
+    keyed = [
+        Outgoing(unique_topic, f"school-{i % 7}".encode(), f"keyed-{i}".encode())
+        for i in range(500)
+    ]
     tombstone = [Outgoing(unique_topic, b"school-1", None)]
 
     last = produced(kafka_settings, [*chosen, *keyed, *tombstone])
@@ -62,7 +72,9 @@ def test_records_land_in_order_in_their_partitions_with_their_timestamps(kafka_s
         assert [m.offset for m in messages] == list(range(len(messages)))
         assert last[TopicPartition(unique_topic, partition)] == messages[-1].offset
         values = [m.value for m in messages]
-        assert [v for v in values if v and v.startswith(b"chosen-")] == [r.value for r in chosen if r.partition == partition]
+        assert [v for v in values if v and v.startswith(b"chosen-")] == [
+            r.value for r in chosen if r.partition == partition
+        ]
         for message in messages:
             if message.value and message.value.startswith(b"chosen-"):
                 assert message.timestamp == int((1_700_000_000.25 + int(message.value[7:])) * 1000)
@@ -71,13 +83,19 @@ def test_records_land_in_order_in_their_partitions_with_their_timestamps(kafka_s
         assert record.value in [m.value for m in found[partition] if m.key == record.key]
 
 
-def test_a_record_larger_than_a_batch_goes_alone(kafka_settings: Settings, unique_topic: str) -> None:
+def test_a_record_larger_than_a_batch_goes_alone(
+    kafka_settings: Settings, unique_topic: str
+) -> None:
     large = b"x" * 200_000
     records = [Outgoing(unique_topic, None, value, 0) for value in (b"before", large, b"after")]
 
     last = produced(kafka_settings, records, max_batch_size=16384)
 
-    assert [m.value for m in read_all(kafka_settings, unique_topic)[0]] == [b"before", large, b"after"]
+    assert [m.value for m in read_all(kafka_settings, unique_topic)[0]] == [
+        b"before",
+        large,
+        b"after",
+    ]
     assert last == {TopicPartition(unique_topic, 0): 2}
 
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 ON_EVENT = HungStep(RuleStep("F6", "1.2.0", "ev-41"), 612.0, "qinglian.raw.finance/3 offsets 41–44")
 ON_TIMER = HungStep(
-    RuleStep("E2", "1.1.0", None, "500102000001|students", parse_time("2024-09-03T00:00:00+08:00")), 300.5, "none read"
+    RuleStep("E2", "1.1.0", None, "500102000001|students", parse_time("2024-09-03T00:00:00+08:00")),
+    300.5,
+    "none read",
 )
 
 
@@ -40,7 +42,10 @@ def test_recorded_steps_are_read_refreshed_and_released(scoped: Settings) -> Non
     broker.ensure_topics(scoped)
     quarantine.record([ON_EVENT, ON_TIMER])
     entries = quarantine.read()
-    assert set(entries) == {"F6@1.2.0 event ev-41", "E2@1.1.0 timer 500102000001|students at 2024-09-03T00:00:00+08:00"}
+    assert set(entries) == {
+        "F6@1.2.0 event ev-41",
+        "E2@1.1.0 timer 500102000001|students at 2024-09-03T00:00:00+08:00",
+    }
     assert entries["F6@1.2.0 event ev-41"] | {"at": None, "worker": None} == {
         "schema": "qinglian.detectors.quarantine.v1",
         "step": "F6@1.2.0 event ev-41",
@@ -69,16 +74,25 @@ def test_operators_list_and_release_steps(scoped: Settings) -> None:
     broker.ensure_topics(scoped)
     Quarantine(scoped).record([ON_EVENT])
     runner = CliRunner()
-    environment = {"QINGLIAN_TOPIC_PREFIX": scoped.topic_prefix, "QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": scoped.kafka_bootstrap_servers}
+    environment = {
+        "QINGLIAN_TOPIC_PREFIX": scoped.topic_prefix,
+        "QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": scoped.kafka_bootstrap_servers,
+    }
 
     listed = runner.invoke(app, ["detectors", "quarantine", "list"], env=environment)
     assert listed.exit_code == 0, listed.output
-    assert "F6@1.2.0 event ev-41  ran 612.0 s  qinglian.raw.finance/3 offsets 41–44" in listed.stdout
+    assert (
+        "F6@1.2.0 event ev-41  ran 612.0 s  qinglian.raw.finance/3 offsets 41–44" in listed.stdout
+    )
     assert "1 quarantined step(s)" in listed.stderr
 
-    released = runner.invoke(app, ["detectors", "quarantine", "release", "F6@1.2.0 event ev-41"], env=environment)
+    released = runner.invoke(
+        app, ["detectors", "quarantine", "release", "F6@1.2.0 event ev-41"], env=environment
+    )
     assert released.exit_code == 0, released.output
     assert Quarantine(scoped).read() == {}
-    again = runner.invoke(app, ["detectors", "quarantine", "release", "F6@1.2.0 event ev-41"], env=environment)
+    again = runner.invoke(
+        app, ["detectors", "quarantine", "release", "F6@1.2.0 event ev-41"], env=environment
+    )
     assert again.exit_code != 0
     assert isinstance(again.exception, QuarantineError)  # `qinglian` prints it as one line

@@ -33,12 +33,19 @@ def publish_at(settings: Settings, events: list[dict], moment: datetime) -> None
     producer = broker.durable_producer(settings, client_id="test-replay")
     for event in events:
         topic = settings.topic(f"raw.{event['type'].split('.')[3]}")
-        producer.send(topic, key=event["schoolid"].encode(), value=orjson.dumps(event), timestamp_ms=int(moment.timestamp() * 1000))
+        producer.send(
+            topic,
+            key=event["schoolid"].encode(),
+            value=orjson.dumps(event),
+            timestamp_ms=int(moment.timestamp() * 1000),
+        )
     producer.flush()
     producer.close()
 
 
-def test_replay_reads_exactly_the_range_and_raises_the_alerts_of_the_engine(scoped: Settings) -> None:
+def test_replay_reads_exactly_the_range_and_raises_the_alerts_of_the_engine(
+    scoped: Settings,
+) -> None:
     days = [standard_mix(8, 1, first_day=day) for day in range(3)]
     for day, events in enumerate(days):
         publish_at(scoped, events, KAFKA_DAY_0 + timedelta(hours=day))
@@ -50,13 +57,27 @@ def test_replay_reads_exactly_the_range_and_raises_the_alerts_of_the_engine(scop
     reference = replay_events(fixture_rule_set(), early + late, detected_at=now)
     assert {a.alert_id for a in everything.alerts} == {a.alert_id for a in reference.alerts}
 
-    later = replay(scoped, fixture_rule_set(), start=KAFKA_DAY_0 + timedelta(minutes=30), end=None, detected_at=now)
+    later = replay(
+        scoped,
+        fixture_rule_set(),
+        start=KAFKA_DAY_0 + timedelta(minutes=30),
+        end=None,
+        detected_at=now,
+    )
     assert later.events == len(late)
-    first = replay(scoped, fixture_rule_set(), start=None, end=KAFKA_DAY_0 + timedelta(minutes=30), detected_at=now)
+    first = replay(
+        scoped,
+        fixture_rule_set(),
+        start=None,
+        end=KAFKA_DAY_0 + timedelta(minutes=30),
+        detected_at=now,
+    )
     assert first.events == len(early)
     assert replay(scoped, fixture_rule_set(), start=now, end=None, detected_at=now).events == 0
 
 
 def test_an_empty_range_is_refused(scoped: Settings) -> None:
     with pytest.raises(ReplayRangeError):
-        replay(scoped, fixture_rule_set(), start=KAFKA_DAY_0, end=KAFKA_DAY_0, detected_at=KAFKA_DAY_0)
+        replay(
+            scoped, fixture_rule_set(), start=KAFKA_DAY_0, end=KAFKA_DAY_0, detected_at=KAFKA_DAY_0
+        )

@@ -68,7 +68,9 @@ def start_worker(scoped: Settings, tmp_path: Path) -> Iterator[Callable[[str], W
     """Starts worker processes for the test's topics; every one is stopped at teardown."""
     started: list[WorkerProcess] = []
 
-    def start(name: str, *arguments: str, environment: dict[str, str] | None = None) -> WorkerProcess:
+    def start(
+        name: str, *arguments: str, environment: dict[str, str] | None = None
+    ) -> WorkerProcess:
         started.append(WorkerProcess(scoped, tmp_path, name, *arguments, environment=environment))
         return started[-1]
 
@@ -79,9 +81,13 @@ def start_worker(scoped: Settings, tmp_path: Path) -> Iterator[Callable[[str], W
 
 def reference_alerts(events: list[dict], *, complete: bool = False) -> list[Alert]:
     """One engine's alerts over ``events`` in order; ``complete``: then told the input is complete."""
-    records = [Record("raw", 0, n, None, e["schoolid"].encode(), encoded(e)) for n, e in enumerate(events)]
+    records = [
+        Record("raw", 0, n, None, e["schoolid"].encode(), encoded(e)) for n, e in enumerate(events)
+    ]
     detector = AllRulesDetector(fixture_rule_set(), on_rule_error=pytest.fail)
-    alerts = [raised.alert for raised in detector.process(records, detected_at=datetime.now(UTC)).alerts]
+    alerts = [
+        raised.alert for raised in detector.process(records, detected_at=datetime.now(UTC)).alerts
+    ]
     return alerts + detector.flush(detected_at=datetime.now(UTC)) if complete else alerts
 
 
@@ -108,7 +114,9 @@ def publish_day(settings: Settings, day: int, workers: list[WorkerProcess]) -> N
     )
 
 
-def test_events_on_the_raw_topics_raise_the_expected_alerts_once(scoped: Settings, start_worker: Starter) -> None:
+def test_events_on_the_raw_topics_raise_the_expected_alerts_once(
+    scoped: Settings, start_worker: Starter
+) -> None:
     settings = scoped
     worker = start_worker("worker")
     alerts = TopicReader(settings, alerts_topic(settings))
@@ -121,8 +129,16 @@ def test_events_on_the_raw_topics_raise_the_expected_alerts_once(scoped: Setting
         producer.flush()
         producer.close()
         expected = reference_alert_ids(standard_mix(SCHOOLS, 3))
-        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
-        wait_until(lambda: len(deadletters.read()) == 1, timeout=TIMEOUT, describe=lambda: str(deadletters.documents))
+        wait_until(
+            lambda: alert_ids(alerts) == expected,
+            timeout=TIMEOUT,
+            describe=lambda: _difference(alerts, expected),
+        )
+        wait_until(
+            lambda: len(deadletters.read()) == 1,
+            timeout=TIMEOUT,
+            describe=lambda: str(deadletters.documents),
+        )
         assert deadletters.documents[0]["reasons"][0]["rule"] == "json"
         assert {d["data"]["rule_id"] for d in alerts.documents} == {"TA", "TB", "TG"}
 
@@ -136,7 +152,9 @@ def test_events_on_the_raw_topics_raise_the_expected_alerts_once(scoped: Setting
         deadletters.close()
 
 
-def test_killing_one_of_two_workers_loses_and_duplicates_no_alert(scoped: Settings, start_worker: Starter) -> None:
+def test_killing_one_of_two_workers_loses_and_duplicates_no_alert(
+    scoped: Settings, start_worker: Starter
+) -> None:
     settings = scoped
     first, second = start_worker("first"), start_worker("second")
     workers = [first, second]
@@ -151,12 +169,18 @@ def test_killing_one_of_two_workers_loses_and_duplicates_no_alert(scoped: Settin
         for day in (2, 3):
             publish_day(settings, day, workers)
         expected = reference_alert_ids(standard_mix(SCHOOLS, 4))
-        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+        wait_until(
+            lambda: alert_ids(alerts) == expected,
+            timeout=TIMEOUT,
+            describe=lambda: _difference(alerts, expected),
+        )
     finally:
         alerts.close()
 
 
-def test_a_clock_declaration_closes_the_windows_no_later_event_closes(scoped: Settings, start_worker: Starter) -> None:
+def test_a_clock_declaration_closes_the_windows_no_later_event_closes(
+    scoped: Settings, start_worker: Starter
+) -> None:
     settings = scoped
     workers = [start_worker("first"), start_worker("second")]
     alerts = TopicReader(settings, alerts_topic(settings))
@@ -164,14 +188,22 @@ def test_a_clock_declaration_closes_the_windows_no_later_event_closes(scoped: Se
         publish_day(settings, 0, workers)
         day_zero = standard_mix(SCHOOLS, 1)
         before = reference_alert_ids(day_zero)
-        wait_until(lambda: alert_ids(alerts) == before, timeout=TIMEOUT, describe=lambda: _difference(alerts, before))
+        wait_until(
+            lambda: alert_ids(alerts) == before,
+            timeout=TIMEOUT,
+            describe=lambda: _difference(alerts, before),
+        )
 
         declare_clock(settings, BASE + timedelta(days=1, hours=2))
 
         flushed = reference_alerts(day_zero, complete=True)
         assert {alert.rule_id for alert in flushed if alert.alert_id not in before} == {"TB"}
         expected = {alert.alert_id for alert in flushed}
-        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+        wait_until(
+            lambda: alert_ids(alerts) == expected,
+            timeout=TIMEOUT,
+            describe=lambda: _difference(alerts, expected),
+        )
     finally:
         alerts.close()
 
@@ -196,17 +228,25 @@ def test_a_worker_killed_after_hearing_some_partitions_declarations_still_counts
     wait_until(
         lambda: global_watermark(restarted) == expected,
         timeout=TIMEOUT,
-        describe=lambda: f"global watermark {global_watermark(restarted)}, expected {expected}\n{restarted.log_tail()}",
+        describe=lambda: (
+            f"global watermark {global_watermark(restarted)}, expected {expected}\n{restarted.log_tail()}"
+        ),
     )
 
 
-def declare_in_partitions(settings: Settings, through: datetime, partitions: list[int]) -> dict[int, int]:
+def declare_in_partitions(
+    settings: Settings, through: datetime, partitions: list[int]
+) -> dict[int, int]:
     """A declaration in some partitions of the clock topic only (``declare_clock`` writes all);
     returns the offset of each partition's record."""
     producer = broker.durable_producer(settings, client_id="test-clock")
     try:
         return {
-            partition: producer.send(clock_topic(settings), value=clock_record(through), partition=partition).get(timeout=TIMEOUT).offset
+            partition: producer.send(
+                clock_topic(settings), value=clock_record(through), partition=partition
+            )
+            .get(timeout=TIMEOUT)
+            .offset
             for partition in partitions
         }
     finally:
@@ -230,28 +270,50 @@ def test_a_declaration_the_previous_owner_held_is_passed_on_with_nothing_left_to
     alerts = TopicReader(settings, alerts_topic(settings))
     try:
         start_worker("taking-over")
-        expected = {alert.alert_id for alert in reference_alerts(standard_mix(SCHOOLS, 1), complete=True)}
-        wait_until(lambda: alert_ids(alerts) == expected, timeout=TIMEOUT, describe=lambda: _difference(alerts, expected))
+        expected = {
+            alert.alert_id for alert in reference_alerts(standard_mix(SCHOOLS, 1), complete=True)
+        }
+        wait_until(
+            lambda: alert_ids(alerts) == expected,
+            timeout=TIMEOUT,
+            describe=lambda: _difference(alerts, expected),
+        )
     finally:
         alerts.close()
 
 
-def hold_as_a_previous_owner(settings: Settings, through: datetime, offsets: dict[int, int]) -> None:
+def hold_as_a_previous_owner(
+    settings: Settings, through: datetime, offsets: dict[int, int]
+) -> None:
     """What a worker leaves when it read the declarations at ``offsets`` while a raw partition
     still had unread events: the declarations held in its changelog, their records committed."""
     store = BufferedTableStore({}, owns=lambda key: True)
-    detector = SchoolDetector(fixture_rule_set(), store, on_rule_error=pytest.fail, clock_topic=clock_topic(settings))
-    clock_sources = {(clock_topic(settings), partition): offset + 1 for partition, offset in offsets.items()}
+    detector = SchoolDetector(
+        fixture_rule_set(), store, on_rule_error=pytest.fail, clock_topic=clock_topic(settings)
+    )
+    clock_sources = {
+        (clock_topic(settings), partition): offset + 1 for partition, offset in offsets.items()
+    }
     detector.clocks.start_batch({("unread raw partition", 0): None, **clock_sources}, {})
-    records = [Record(clock_topic(settings), partition, offset, None, None, clock_record(through)) for partition, offset in offsets.items()]
+    records = [
+        Record(clock_topic(settings), partition, offset, None, None, clock_record(through))
+        for partition, offset in offsets.items()
+    ]
     assert detector.process(records, detected_at=datetime.now(UTC)).forwards == []
     changelog = f"{detectors_app_id(settings)}-school-state-changelog"
     producer = broker.durable_producer(settings, client_id="test-previous-owner")
     committer = broker.consumer(settings, group_id=detectors_app_id(settings))
     try:
         for record in changelog_records(store.take_changes(), changelog, settings.topic_partitions):
-            producer.send(record.topic, key=record.key, value=record.value, partition=record.partition).get(timeout=TIMEOUT)
-        committer.commit({TopicPartition(clock_topic(settings), p): OffsetAndMetadata(o + 1, "", -1) for p, o in offsets.items()})
+            producer.send(
+                record.topic, key=record.key, value=record.value, partition=record.partition
+            ).get(timeout=TIMEOUT)
+        committer.commit(
+            {
+                TopicPartition(clock_topic(settings), p): OffsetAndMetadata(o + 1, "", -1)
+                for p, o in offsets.items()
+            }
+        )
     finally:
         producer.close()
         committer.close()
@@ -260,7 +322,9 @@ def hold_as_a_previous_owner(settings: Settings, through: datetime, offsets: dic
 def global_watermark(worker: WorkerProcess) -> float | None:
     """The global rules' watermark the worker exports; None before it has one."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=2) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=2
+        ) as response:
             text = response.read().decode()
     except OSError:
         return None
@@ -269,7 +333,8 @@ def global_watermark(worker: WorkerProcess) -> float | None:
             sample.value
             for family in text_string_to_metric_families(text)
             for sample in family.samples
-            if sample.name == "qinglian_detectors_watermark_timestamp_seconds" and sample.labels.get("agent") == "global"
+            if sample.name == "qinglian_detectors_watermark_timestamp_seconds"
+            and sample.labels.get("agent") == "global"
         ),
         None,
     )
@@ -293,20 +358,28 @@ def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one
     time.sleep(limit + 3)  # nothing waiting: idle is not stalled
     assert worker.process.poll() is None, worker.log_tail()
 
-    stuck = payment("500102000001", 900, 500_000, minutes=24 * 60)  # a large payment: TA alerts on it
+    stuck = payment(
+        "500102000001", 900, 500_000, minutes=24 * 60
+    )  # a large payment: TA alerts on it
     stuck["data"]["hang"] = True  # the hanging rule never returns: the event loop is blocked
     publish(settings, [stuck])
     try:
         assert worker.process.wait(timeout=TIMEOUT) == EXIT_STALLED, worker.log_tail()
     except subprocess.TimeoutExpired:
         pytest.fail(f"the stuck worker did not exit; its log:\n{worker.log_tail()}")
-    stalled = [line for line in worker.log_path.read_text().splitlines() if "detector_stalled" in line]
+    stalled = [
+        line for line in worker.log_path.read_text().splitlines() if "detector_stalled" in line
+    ]
     assert len(stalled) == 1, worker.log_tail()
     logged = orjson.loads(stalled[0])
     assert logged["backlog"] >= 1
-    stuck_batch = logged["batches_in_progress"]["school"]  # the stuck event, alone: it came after a quiet spell
+    stuck_batch = logged["batches_in_progress"][
+        "school"
+    ]  # the stuck event, alone: it came after a quiet spell
     assert stuck_batch["records"] == 1
-    assert [source.startswith(raw_topic(settings, "finance") + "/") for source in stuck_batch["offsets"]] == [True]
+    assert [
+        source.startswith(raw_topic(settings, "finance") + "/") for source in stuck_batch["offsets"]
+    ] == [True]
     step = f"TH@1.0.0 event {stuck['id']}"
     assert logged["hung_steps"] == [step]
     assert Quarantine(settings).read()[step]["rule"] == "TH"
@@ -318,11 +391,19 @@ def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one
         assert restarted.process.poll() is None, restarted.log_tail()
         logged_lines = restarted.log_path.read_text().splitlines()
         # A line may follow faust's terminal escape codes (its spinner's "show cursor").
-        skipped = [orjson.loads(line[line.index("{") :]) for line in logged_lines if '"rule_error"' in line]
+        skipped = [
+            orjson.loads(line[line.index("{") :]) for line in logged_lines if '"rule_error"' in line
+        ]
         # At least once: a rebalance as the dead worker's session expires may deliver it again.
         assert {(entry["rule"], entry["event_id"]) for entry in skipped} == {("TH", stuck["id"])}
         assert "quarantined" in skipped[0]["error"]
-        [large_payment] = [alert.alert_id for alert in reference_alerts([stuck]) if alert.rule_id == "TA"]
-        wait_until(lambda: large_payment in alert_ids(alerts), timeout=TIMEOUT, describe=lambda: restarted.log_tail())
+        [large_payment] = [
+            alert.alert_id for alert in reference_alerts([stuck]) if alert.rule_id == "TA"
+        ]
+        wait_until(
+            lambda: large_payment in alert_ids(alerts),
+            timeout=TIMEOUT,
+            describe=lambda: restarted.log_tail(),
+        )
     finally:
         alerts.close()

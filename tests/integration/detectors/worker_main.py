@@ -44,12 +44,20 @@ def hang_on_request(event: Event, params: NoParameters) -> Iterator[Finding]:
 
 
 HANGING_RULE = SingleEventRule(
-    fixture_meta("TH", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, NoParameters, {PAYMENT}), hang_on_request
+    fixture_meta("TH", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, NoParameters, {PAYMENT}),
+    hang_on_request,
 )
 
 
 if __name__ == "__main__":
     web_port, metrics_port = int(sys.argv[1]), int(sys.argv[2])
     hanging = sys.argv[3:] == ["--hanging-rule"]
-    options = dataclasses.replace(TEST_OPTIONS, web_port=web_port, lag_interval=1.0 if hanging else TEST_OPTIONS.lag_interval)
-    run_worker(load_settings(), fixture_rule_set(HANGING_RULE) if hanging else fixture_rule_set(), metrics_port=metrics_port, options=options)
+    options = dataclasses.replace(
+        TEST_OPTIONS, web_port=web_port, lag_interval=1.0 if hanging else TEST_OPTIONS.lag_interval
+    )
+    run_worker(
+        load_settings(),
+        fixture_rule_set(HANGING_RULE) if hanging else fixture_rule_set(),
+        metrics_port=metrics_port,
+        options=options,
+    )

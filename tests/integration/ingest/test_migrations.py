@@ -178,4 +178,6 @@ def test_db_upgrade_to_a_revision_names_the_service_whose_revision_it_is(
 
     upgraded = runner.invoke(app, ["db", "upgrade", FIRST_REVISION, "--service", "ingest"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert INGEST_TABLES <= table_names(empty_database_url) and "cases" not in table_names(empty_database_url)
+    assert INGEST_TABLES <= table_names(empty_database_url) and "cases" not in table_names(
+        empty_database_url
+    )

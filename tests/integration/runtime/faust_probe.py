@@ -18,8 +18,12 @@ def create_app() -> faust.App:
         broker_rebalance_timeout=10,
         consumer_auto_offset_reset="earliest",
     )
-    source = app.topic(os.environ["PROBE_SOURCE"], key_type=bytes, value_type=bytes, value_serializer="raw")
-    sink = app.topic(os.environ["PROBE_SINK"], key_type=bytes, value_type=bytes, value_serializer="raw")
+    source = app.topic(
+        os.environ["PROBE_SOURCE"], key_type=bytes, value_type=bytes, value_serializer="raw"
+    )
+    sink = app.topic(
+        os.environ["PROBE_SINK"], key_type=bytes, value_type=bytes, value_serializer="raw"
+    )
 
     @app.agent(source)
     async def forward(stream):

@@ -25,7 +25,9 @@ def produce(settings: Settings, topic: str, count: int) -> list[str]:
     ids = [str(uuid.uuid4()) for _ in range(count)]
     try:
         futures = [
-            producer.send(topic, key=f"school-{i % 5}".encode(), value=json.dumps({"id": event_id}).encode())
+            producer.send(
+                topic, key=f"school-{i % 5}".encode(), value=json.dumps({"id": event_id}).encode()
+            )
             for i, event_id in enumerate(ids)
         ]
         for future in futures:
@@ -36,7 +38,9 @@ def produce(settings: Settings, topic: str, count: int) -> list[str]:
     return ids
 
 
-def consume_ids(settings: Settings, topic: str, group: str, expected: int, timeout: float = 30.0) -> list[str]:
+def consume_ids(
+    settings: Settings, topic: str, group: str, expected: int, timeout: float = 30.0
+) -> list[str]:
     consumer = broker.consumer(settings, topic, group_id=group, consumer_timeout_ms=1000)
     seen: list[str] = []
     deadline = time.monotonic() + timeout
@@ -50,7 +54,9 @@ def consume_ids(settings: Settings, topic: str, group: str, expected: int, timeo
     return seen
 
 
-def test_kafka_python_produce_and_consume_in_a_group(kafka_settings: Settings, unique_topic: str) -> None:
+def test_kafka_python_produce_and_consume_in_a_group(
+    kafka_settings: Settings, unique_topic: str
+) -> None:
     sent = produce(kafka_settings, unique_topic, 50)
     group = f"test-group-{uuid.uuid4().hex[:8]}"
     assert sorted(consume_ids(kafka_settings, unique_topic, group, expected=50)) == sorted(sent)
@@ -68,8 +74,12 @@ def test_project_topics_exist_with_their_settings(kafka_settings: Settings) -> N
     admin = broker.admin_client(kafka_settings)
     try:
         specs = topic_specs(kafka_settings)
-        described = {topic["topic"]: topic for topic in admin.describe_topics([spec.name for spec in specs])}
-        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, spec.name) for spec in specs])
+        described = {
+            topic["topic"]: topic for topic in admin.describe_topics([spec.name for spec in specs])
+        }
+        configs = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, spec.name) for spec in specs]
+        )
     finally:
         admin.close()
     for spec in specs:
@@ -83,7 +93,9 @@ def test_project_topics_exist_with_their_settings(kafka_settings: Settings) -> N
         assert {key: on_broker[spec.name][key] for key in spec.config} == spec.config, spec.name
 
 
-def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic: str, tmp_path: Path) -> None:
+def test_faust_agent_in_a_consumer_group(
+    kafka_settings: Settings, unique_topic: str, tmp_path: Path
+) -> None:
     """A real faust-streaming worker joins a consumer group, consumes, and forwards to a sink topic."""
     sink = f"{unique_topic}.sink"
     broker.ensure_topics(kafka_settings, [TopicSpec(sink, "test sink", 3, 1, {})])
@@ -96,7 +108,16 @@ def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic:
         "PROBE_DATA_DIR": str(tmp_path),
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.runtime.faust_probe", "worker", "-l", "warn", "--web-port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.runtime.faust_probe",
+            "worker",
+            "-l",
+            "warn",
+            "--web-port",
+            str(free_port()),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -104,7 +125,9 @@ def test_faust_agent_in_a_consumer_group(kafka_settings: Settings, unique_topic:
     )
     try:
         sent = produce(kafka_settings, unique_topic, 20)
-        forwarded = consume_ids(kafka_settings, sink, f"test-sink-{uuid.uuid4().hex[:8]}", expected=20, timeout=90)
+        forwarded = consume_ids(
+            kafka_settings, sink, f"test-sink-{uuid.uuid4().hex[:8]}", expected=20, timeout=90
+        )
     finally:
         worker.terminate()
         output = worker.communicate(timeout=60)[0].decode(errors="replace")
@@ -120,7 +143,11 @@ def test_stack_topics_lists_every_topic_with_how_it_is_kept(kafka_settings: Sett
     from qinglian.cli import app
     from qinglian.topics import topic_specs
 
-    result = CliRunner().invoke(app, ["stack", "topics"], env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.kafka_bootstrap_servers})
+    result = CliRunner().invoke(
+        app,
+        ["stack", "topics"],
+        env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.kafka_bootstrap_servers},
+    )
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines()}
     assert set(lines) == {spec.name for spec in topic_specs(kafka_settings)}

@@ -19,7 +19,10 @@ class FakeSources:
     """Raw events as records whose Kafka time is their event time, and a list of live alerts."""
 
     def __init__(
-        self, events: Sequence[dict[str, Any]], live: Sequence[dict[str, Any]], quarantined: Sequence[str] = ()
+        self,
+        events: Sequence[dict[str, Any]],
+        live: Sequence[dict[str, Any]],
+        quarantined: Sequence[str] = (),
     ) -> None:
         self._quarantined = list(quarantined)
         self._records = [

@@ -101,7 +101,11 @@ def test_the_read_starts_a_warmup_before_the_range_and_live_alerts_from_its_star
         now=NOW,
     )
     assert sources.reads == [
-        (("qinglian.raw.canteen", "qinglian.clock"), audit.start - timedelta(days=3), audit.end + timedelta(hours=1))
+        (
+            ("qinglian.raw.canteen", "qinglian.clock"),
+            audit.start - timedelta(days=3),
+            audit.end + timedelta(hours=1),
+        )
     ]
     assert sources.live_since == [audit.start]
 
@@ -152,7 +156,9 @@ def test_the_steps_live_workers_skip_are_skipped_in_replay_too() -> None:
     [evidence] = skipped["evidence_event_ids"]
     label = f"C6@{load_rule_set().get('C6').rule.meta.version} event {evidence}"
     sources = FakeSources(events, [a for a in recorded if a is not skipped], quarantined=[label])
-    report = run_replay(plan_request(SETTINGS, SEPTEMBER), sources, progress=RecordingProgress(), now=NOW)
+    report = run_replay(
+        plan_request(SETTINGS, SEPTEMBER), sources, progress=RecordingProgress(), now=NOW
+    )
     assert report.verification.differences == 0
     assert report.stats.rule_errors == 1
     assert report.stats.skipped_steps == (label,)

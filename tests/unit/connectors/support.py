@@ -50,12 +50,22 @@ MEAL_FEE_MAPPING: dict[str, Any] = {
         "channel": {
             "column": "pay_channel",
             "convert": "codes",
-            "codes": {"01": "wechat", "02": "alipay", "03": "bank_transfer", "04": "pos", "05": "cash"},
+            "codes": {
+                "01": "wechat",
+                "02": "alipay",
+                "03": "bank_transfer",
+                "04": "pos",
+                "05": "cash",
+            },
         },
         "receiving_account_type": {
             "column": "account_type",
             "convert": "codes",
-            "codes": {"1": "school_public_account", "2": "canteen_public_account", "9": "personal_account"},
+            "codes": {
+                "1": "school_public_account",
+                "2": "canteen_public_account",
+                "9": "personal_account",
+            },
         },
     },
 }
@@ -65,7 +75,9 @@ def meal_fee(
     number: int, *, paid_at: datetime | None = None, amount_fen: int = 72000, school: str = SCHOOL
 ) -> dict[str, Any]:
     """The contract example as payment number ``number``."""
-    event: dict[str, Any] = json.loads((EXAMPLES / f"{MEAL_FEE_TYPE}.json").read_text(encoding="utf-8"))
+    event: dict[str, Any] = json.loads(
+        (EXAMPLES / f"{MEAL_FEE_TYPE}.json").read_text(encoding="utf-8")
+    )
     moment = (paid_at or datetime(2024, 9, 1, 20, 15, 32, tzinfo=CST)).isoformat()
     payment_id = f"JF-2024-{number:06d}"
     event.update(id=f"sent-{number}", subject=payment_id, time=moment, schoolid=school)
@@ -87,12 +99,20 @@ def staging_entry(
         "event_source": "/schools/{school_id}/canteen",
         "batch_size": batch_size,
         "tables": [
-            {"table": table, "primary_key": "id", "updated_at": "updated_at", "key": ["payment_no"], **MEAL_FEE_MAPPING}
+            {
+                "table": table,
+                "primary_key": "id",
+                "updated_at": "updated_at",
+                "key": ["payment_no"],
+                **MEAL_FEE_MAPPING,
+            }
         ],
     }
 
 
-def rest_entry(connector_id: str, base_url: str, pagination: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+def rest_entry(
+    connector_id: str, base_url: str, pagination: Mapping[str, Any], **extra: Any
+) -> dict[str, Any]:
     resource = {
         "name": "meal-fees",
         "path": "/api/v1/meal-fees",
@@ -102,17 +122,28 @@ def rest_entry(connector_id: str, base_url: str, pagination: Mapping[str, Any], 
         "version": "updated_at",
         **MEAL_FEE_MAPPING,
     }
-    return {"id": connector_id, "kind": "rest_api", "base_url": base_url, "resources": [resource], **extra}
+    return {
+        "id": connector_id,
+        "kind": "rest_api",
+        "base_url": base_url,
+        "resources": [resource],
+        **extra,
+    }
 
 
-def drop_entry(connector_id: str, folder: Path, *, batch_size: int = 500, key: bool = True) -> dict[str, Any]:
+def drop_entry(
+    connector_id: str, folder: Path, *, batch_size: int = 500, key: bool = True
+) -> dict[str, Any]:
     mapping = {**MEAL_FEE_MAPPING, **({"key": ["payment_no"]} if key else {})}
     return {
         "id": connector_id,
         "kind": "file_drop",
         "folder": str(folder),
         "batch_size": batch_size,
-        "files": [{"pattern": "meal_fee_*.csv", **mapping}, {"pattern": "meal_fee_*.xlsx", **mapping}],
+        "files": [
+            {"pattern": "meal_fee_*.csv", **mapping},
+            {"pattern": "meal_fee_*.xlsx", **mapping},
+        ],
     }
 
 
@@ -126,9 +157,13 @@ def ocds_entry(connector_id: str, folder: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
-def specs(tmp_path: Path, *entries: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> list[ConnectorSpec]:
+def specs(
+    tmp_path: Path, *entries: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> list[ConnectorSpec]:
     path = tmp_path / "connectors.yaml"
-    path.write_text(yaml.safe_dump({"connectors": list(entries)}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"connectors": list(entries)}, allow_unicode=True), encoding="utf-8"
+    )
     return load_connectors(path, environ or {})
 
 
@@ -144,7 +179,10 @@ class Harness:
     def __post_init__(self) -> None:
         self.metrics = ConnectorMetrics(self.registry, clock=lambda: NOW)
         ingestion = Ingestion.from_settings(
-            Settings(), publisher=self.publisher, dedup_store=self.dedup, metrics=IngestMetrics(self.registry)
+            Settings(),
+            publisher=self.publisher,
+            dedup_store=self.dedup,
+            metrics=IngestMetrics(self.registry),
         )
         self.deps = PullDeps(ingestion, self.checkpoints, self.metrics, clock=lambda: NOW)
 

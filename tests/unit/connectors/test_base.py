@@ -41,13 +41,17 @@ class FlakySource(BaseConnector):
 def test_setup_reports_success_and_failure_through_the_callbacks() -> None:
     events: list[str] = []
     source = FlakySource(
-        1, on_connect_success=lambda: events.append("up"), on_connect_failure=lambda e: events.append(str(e))
+        1,
+        on_connect_success=lambda: events.append("up"),
+        on_connect_failure=lambda e: events.append(str(e)),
     )
     with pytest.raises(SourceUnavailable):
         source.setup()
     source.setup()
     assert events == ["source down", "up"]
-    assert source.source_system.source_id == "fake" and source.source_system.may_publish_type(MEAL_FEE_TYPE)
+    assert source.source_system.source_id == "fake" and source.source_system.may_publish_type(
+        MEAL_FEE_TYPE
+    )
 
 
 def test_start_reconnects_after_failures_and_stops_when_asked() -> None:

@@ -39,10 +39,16 @@ def test_checkpoints_are_saved_replaced_and_come_back_aware(store: SqlCheckpoint
     cst = timezone(timedelta(hours=8))
     store.save(
         "canteen",
-        Checkpoint("t1", {"updated_at": "2024-09-01T20:00:00", "key": 3}, datetime(2024, 9, 1, 20, tzinfo=cst)),
+        Checkpoint(
+            "t1",
+            {"updated_at": "2024-09-01T20:00:00", "key": 3},
+            datetime(2024, 9, 1, 20, tzinfo=cst),
+        ),
         SAVED_AT,
     )
-    store.save("canteen", Checkpoint("t1", {"updated_at": "2024-09-01T21:00:00", "key": 9}, None), SAVED_AT)
+    store.save(
+        "canteen", Checkpoint("t1", {"updated_at": "2024-09-01T21:00:00", "key": 9}, None), SAVED_AT
+    )
     store.save("canteen", Checkpoint("file:ab", {"file": "a.csv"}, None), SAVED_AT)
     store.save("other", Checkpoint("t1", {"cursor": "c"}, None), SAVED_AT)
     loaded = store.load("canteen")
@@ -72,11 +78,18 @@ def test_run_once_goes_on_after_a_failing_connector(tmp_path: Path) -> None:
     folder = tmp_path / "drop"
     folder.mkdir()
     broken, drop = specs(
-        tmp_path, staging_entry("broken", f"sqlite:///{tmp_path / 'no' / 'db.sqlite'}"), drop_entry("drop", folder)
+        tmp_path,
+        staging_entry("broken", f"sqlite:///{tmp_path / 'no' / 'db.sqlite'}"),
+        drop_entry("drop", folder),
     )
-    DropFolderWriter(folder).write("meal_fee_1.csv", drop.files[0], export_rows(drop.files[0], [meal_fee(1)]))  # type: ignore[union-attr]
+    DropFolderWriter(folder).write(
+        "meal_fee_1.csv", drop.files[0], export_rows(drop.files[0], [meal_fee(1)])
+    )  # type: ignore[union-attr]
     outcomes = run_once(Harness().deps, [build_connector(broken), build_connector(drop)])
-    assert [(o.connector_id, o.summary is None) for o in outcomes] == [("broken", True), ("drop", False)]
+    assert [(o.connector_id, o.summary is None) for o in outcomes] == [
+        ("broken", True),
+        ("drop", False),
+    ]
     assert "staging database is unreachable" in str(outcomes[0].error)
     assert (
         outcomes[1].summary is not None
@@ -101,7 +114,9 @@ def test_run_until_stopped_polls_until_a_signal(tmp_path: Path) -> None:
 
     def drop_then_stop() -> None:
         time.sleep(0.05)  # a few empty polls first
-        DropFolderWriter(folder).write("meal_fee_1.csv", drop.files[0], export_rows(drop.files[0], [meal_fee(1)]))  # type: ignore[union-attr]
+        DropFolderWriter(folder).write(
+            "meal_fee_1.csv", drop.files[0], export_rows(drop.files[0], [meal_fee(1)])
+        )  # type: ignore[union-attr]
         deadline = time.monotonic() + 10
         while not (folder / "archive" / "meal_fee_1.csv").exists() and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -22,7 +22,13 @@ from services.ingest.connectors.domain.spec import (
 from services.ingest.connectors.errors import ConnectorsFileError
 from tests.unit.connectors.support import MEAL_FEE_TYPE, specs, staging_entry
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "services" / "ingest" / "connectors" / "example-connectors.yaml"
+EXAMPLE = (
+    Path(__file__).resolve().parents[3]
+    / "services"
+    / "ingest"
+    / "connectors"
+    / "example-connectors.yaml"
+)
 EXAMPLE_ENVIRONMENT = {
     "FULING_CANTEEN_STAGING_URL": "postgresql+psycopg://reader:s3cret@10.0.0.5/qianzhiku",
     "FULING_XUEJI_TOKEN": "token-123",
@@ -32,13 +38,24 @@ EXAMPLE_ENVIRONMENT = {
 def test_the_example_file_configures_every_kind() -> None:
     staging, rest, drop, ocds = load_connectors(EXAMPLE, EXAMPLE_ENVIRONMENT)
     assert isinstance(staging, StagingSpec) and staging.url.endswith("/qianzhiku")
-    assert [table.stream for table in staging.tables] == ["st_meal_fee_payment", "st_purchase_order"]
-    assert staging.tables[0].mapping.key == ("payment_no",) and staging.tables[1].mapping.key == ("order_no",)
+    assert [table.stream for table in staging.tables] == [
+        "st_meal_fee_payment",
+        "st_purchase_order",
+    ]
+    assert staging.tables[0].mapping.key == ("payment_no",) and staging.tables[1].mapping.key == (
+        "order_no",
+    )
     assert staging.tables[0].mapping.version == "updated_at"
-    assert isinstance(rest, RestSpec) and rest.token == "token-123" and rest.rate_limit_per_second == 5
+    assert (
+        isinstance(rest, RestSpec) and rest.token == "token-123" and rest.rate_limit_per_second == 5
+    )
     assert isinstance(rest.resources[0].paging, CursorPaging)
     assert rest.resources[1].paging == PagePaging(since_param="updated_since")
-    assert isinstance(drop, FolderSpec) and drop.files[0].encoding == "gb18030" and drop.files[1].sheet == "缴费明细"
+    assert (
+        isinstance(drop, FolderSpec)
+        and drop.files[0].encoding == "gb18030"
+        and drop.files[1].sheet == "缴费明细"
+    )
     assert isinstance(ocds, OcdsSpec) and ocds.buyer_schools == {"12500102450812345M": "500102001"}
     assert event_types(drop) == (MEAL_FEE_TYPE,)
     assert event_types(ocds) == EVENT_TYPES
@@ -65,7 +82,9 @@ def test_secrets_are_not_shown() -> None:
 
 def write(tmp_path: Path, *entries: dict[str, Any]) -> Path:
     path = tmp_path / "connectors.yaml"
-    path.write_text(yaml.safe_dump({"connectors": list(entries)}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"connectors": list(entries)}, allow_unicode=True), encoding="utf-8"
+    )
     return path
 
 
@@ -84,7 +103,9 @@ def test_url_env_must_be_set_and_not_a_setting(tmp_path: Path) -> None:
     entry = staging_entry("c", "unused")
     del entry["url"]
     assert "STAGING_URL is not set" in refused(tmp_path, entry | {"url_env": "STAGING_URL"})
-    assert "QINGLIAN_" in refused(tmp_path, entry | {"url_env": "QINGLIAN_STAGING"}, environ={"QINGLIAN_STAGING": "x"})
+    assert "QINGLIAN_" in refused(
+        tmp_path, entry | {"url_env": "QINGLIAN_STAGING"}, environ={"QINGLIAN_STAGING": "x"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -97,7 +118,9 @@ def test_url_env_must_be_set_and_not_a_setting(tmp_path: Path) -> None:
         ({"event_source": "/学校/{school_id}"}, "event_source: a path like"),
     ],
 )
-def test_connector_mistakes_name_the_connector_and_field(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
+def test_connector_mistakes_name_the_connector_and_field(
+    tmp_path: Path, change: dict[str, Any], expected: str
+) -> None:
     message = refused(tmp_path, staging_entry("canteen", "sqlite://") | change)
     assert "connector 'canteen'" in message and expected in message
 
@@ -107,14 +130,19 @@ def test_connector_mistakes_name_the_connector_and_field(tmp_path: Path, change:
     [
         ({"event_type": "cn.edu.qinglian.canteen.lunch.v1"}, "not a published contract"),
         ({"fields": {}}, "map at least one contract field"),
-        ({"fields": {"amount_fen": {"column": "x", "convert": "yuan"}}}, "unknown converter 'yuan'"),
+        (
+            {"fields": {"amount_fen": {"column": "x", "convert": "yuan"}}},
+            "unknown converter 'yuan'",
+        ),
         ({"fields": {"amount_fen": {"column": "x", "convert": "codes"}}}, "non-empty 'codes'"),
         ({"fields": {"a..b": "x"}}, "malformed field path"),
         ({"fields": {"amount_fen": 12}}, "give a column name"),
         ({"time": {"column": "t", "value": "x"}}, "give a column name"),
     ],
 )
-def test_mapping_mistakes_name_the_table_and_field(tmp_path: Path, table_change: dict[str, Any], expected: str) -> None:
+def test_mapping_mistakes_name_the_table_and_field(
+    tmp_path: Path, table_change: dict[str, Any], expected: str
+) -> None:
     entry = staging_entry("canteen", "sqlite://")
     entry["tables"][0] |= table_change
     message = refused(tmp_path, entry)
@@ -122,7 +150,9 @@ def test_mapping_mistakes_name_the_table_and_field(tmp_path: Path, table_change:
 
 
 def test_connector_ids_are_unique(tmp_path: Path) -> None:
-    assert "used twice" in refused(tmp_path, staging_entry("c", "sqlite://"), staging_entry("c", "sqlite://"))
+    assert "used twice" in refused(
+        tmp_path, staging_entry("c", "sqlite://"), staging_entry("c", "sqlite://")
+    )
 
 
 def test_missing_or_empty_file(tmp_path: Path) -> None:

@@ -80,7 +80,9 @@ def test_forward_refuses(name: str, source: object) -> None:
 
 def test_codes_both_ways() -> None:
     codes = {"01": "wechat", "02": "alipay"}
-    assert forward("codes", 1.0, codes={"1": "wechat"}) == "wechat", "an XLSX number cell matches its code"
+    assert forward("codes", 1.0, codes={"1": "wechat"}) == "wechat", (
+        "an XLSX number cell matches its code"
+    )
     assert forward("codes", "02", codes=codes) == "alipay"
     assert inverse("codes", "wechat", codes=codes) == "01"
     with pytest.raises(ConversionError, match="unknown code"):
@@ -111,7 +113,9 @@ def test_split_both_ways() -> None:
 )
 def test_inverse(name: str, contract: object, source: object) -> None:
     assert inverse(name, contract) == source
-    assert forward(name, source) == (contract if name != "local_time" else "2024-09-02T15:20:00+08:00")
+    assert forward(name, source) == (
+        contract if name != "local_time" else "2024-09-02T15:20:00+08:00"
+    )
 
 
 def test_unknown_converter_names_the_choices() -> None:

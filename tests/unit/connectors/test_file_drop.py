@@ -63,8 +63,12 @@ def test_a_clean_csv_is_ingested_and_archived(tmp_path: Path, folder: Path) -> N
     spec, harness = spec_for(tmp_path, folder), Harness()
     drop(spec, folder, "meal_fee_0901.csv", rows_of(spec, range(1, 4)))
     assert pull(spec, harness).results == {"accepted": 3}
-    assert [event["subject"] for event in harness.published()] == [f"JF-2024-{n:06d}" for n in range(1, 4)]
-    assert (folder / "archive" / "meal_fee_0901.csv").exists() and not (folder / "meal_fee_0901.csv").exists()
+    assert [event["subject"] for event in harness.published()] == [
+        f"JF-2024-{n:06d}" for n in range(1, 4)
+    ]
+    assert (folder / "archive" / "meal_fee_0901.csv").exists() and not (
+        folder / "meal_fee_0901.csv"
+    ).exists()
     assert list((folder / "rejected").iterdir()) == []
 
 
@@ -73,11 +77,15 @@ def test_an_xlsx_export_gives_the_same_events(tmp_path: Path, folder: Path) -> N
     drop(spec, folder, "meal_fee_0901.xlsx", rows_of(spec, range(1, 3)))
     pull(spec, harness)
     pseudonymized = harness.deps.ingestion.pseudonymizer.event
-    assert [event["data"] for event in harness.published()] == [pseudonymized(meal_fee(n))["data"] for n in range(1, 3)]
+    assert [event["data"] for event in harness.published()] == [
+        pseudonymized(meal_fee(n))["data"] for n in range(1, 3)
+    ]
     assert (folder / "archive" / "meal_fee_0901.xlsx").exists()
 
 
-def test_a_bad_row_is_reported_and_dead_lettered_while_the_good_rows_pass(tmp_path: Path, folder: Path) -> None:
+def test_a_bad_row_is_reported_and_dead_lettered_while_the_good_rows_pass(
+    tmp_path: Path, folder: Path
+) -> None:
     spec, harness = spec_for(tmp_path, folder), Harness()
     rows = rows_of(spec, range(1, 4))
     rows[1]["amount_yuan"] = "七百二十"
@@ -85,15 +93,25 @@ def test_a_bad_row_is_reported_and_dead_lettered_while_the_good_rows_pass(tmp_pa
     with capture_logs() as logs:
         summary = pull(spec, harness)
     assert CLEAR_ID_NUMBER not in repr(logs)
-    assert all(CLEAR_ID_NUMBER not in json.dumps(m.value, ensure_ascii=False) for m in harness.publisher.messages)
+    assert all(
+        CLEAR_ID_NUMBER not in json.dumps(m.value, ensure_ascii=False)
+        for m in harness.publisher.messages
+    )
     assert summary.results == {"accepted": 2, "rejected": 1}
-    assert [event["subject"] for event in harness.published()] == ["JF-2024-000001", "JF-2024-000003"]
+    assert [event["subject"] for event in harness.published()] == [
+        "JF-2024-000001",
+        "JF-2024-000003",
+    ]
     [letter] = harness.deadletters()
     assert letter["stage"] == "pull" and letter["payload"]["data"]["amount_fen"] == "七百二十"
-    assert CLEAR_ID_NUMBER not in json.dumps(letter, ensure_ascii=False), "the dead letter is pseudonymized too"
+    assert CLEAR_ID_NUMBER not in json.dumps(letter, ensure_ascii=False), (
+        "the dead letter is pseudonymized too"
+    )
     moved = folder / "rejected" / "meal_fee_0902.csv"
     assert moved.exists()
-    report = json.loads((folder / "rejected" / "meal_fee_0902.csv.report.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (folder / "rejected" / "meal_fee_0902.csv.report.json").read_text(encoding="utf-8")
+    )
     assert report["rows"] == [
         {
             "row": 3,
@@ -103,7 +121,9 @@ def test_a_bad_row_is_reported_and_dead_lettered_while_the_good_rows_pass(tmp_pa
             "reason": report["rows"][0]["reason"],
         }
     ]
-    with (folder / "rejected" / "meal_fee_0902.csv.report.csv").open(encoding="utf-8-sig") as handle:
+    with (folder / "rejected" / "meal_fee_0902.csv.report.csv").open(
+        encoding="utf-8-sig"
+    ) as handle:
         assert [line["row"] for line in csv.DictReader(handle)] == ["3"]
 
 
@@ -114,15 +134,22 @@ def test_the_same_content_is_processed_once_whatever_its_name(tmp_path: Path, fo
     (folder / "meal_fee_b.csv").write_bytes(content)
     assert pull(spec, harness).results == {}, "not ingested again"
     assert len(harness.published()) == 2
-    assert sorted(path.name for path in (folder / "archive").iterdir()) == ["meal_fee_a.csv", "meal_fee_b.csv"]
+    assert sorted(path.name for path in (folder / "archive").iterdir()) == [
+        "meal_fee_a.csv",
+        "meal_fee_b.csv",
+    ]
 
 
 def test_a_file_missing_a_mapped_column_is_rejected_whole(tmp_path: Path, folder: Path) -> None:
     spec, harness = spec_for(tmp_path, folder), Harness()
-    (folder / "meal_fee_0903.csv").write_text("school_code,payment_no,paid_at\n500102001,JF-1,2024-09-01 20:00:00\n")
+    (folder / "meal_fee_0903.csv").write_text(
+        "school_code,payment_no,paid_at\n500102001,JF-1,2024-09-01 20:00:00\n"
+    )
     pull(spec, harness)
     assert harness.publisher.messages == []
-    report = json.loads((folder / "rejected" / "meal_fee_0903.csv.report.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (folder / "rejected" / "meal_fee_0903.csv.report.json").read_text(encoding="utf-8")
+    )
     [row] = report["rows"]
     assert row["row"] is None and row["rule"] == "unreadable_file" and "meal_days" in row["reason"]
 
@@ -150,7 +177,9 @@ def test_a_crash_mid_file_resumes_after_the_last_stored_batch(tmp_path: Path, fo
     rows = rows_of(spec, range(1, 8))
     rows[0]["pay_channel"] = "99"
     drop(spec, folder, "meal_fee_0904.csv", rows)
-    crashing = dataclasses.replace(harness.deps, checkpoints=CrashingCheckpoints(3, harness.checkpoints))
+    crashing = dataclasses.replace(
+        harness.deps, checkpoints=CrashingCheckpoints(3, harness.checkpoints)
+    )
     with pytest.raises(ProcessKilled):
         drain(connector(spec), crashing)
     assert (folder / "meal_fee_0904.csv").exists(), "the file stays until it is done"
@@ -159,8 +188,12 @@ def test_a_crash_mid_file_resumes_after_the_last_stored_batch(tmp_path: Path, fo
     events = harness.published()
     assert sorted(e["subject"] for e in events) == [f"JF-2024-{n:06d}" for n in range(2, 8)]
     assert len({e["id"] for e in events}) == 6
-    report = json.loads((folder / "rejected" / "meal_fee_0904.csv.report.json").read_text(encoding="utf-8"))
-    assert [(row["row"], row["column"], row["rule"]) for row in report["rows"]] == [(2, "pay_channel", "enum")]
+    report = json.loads(
+        (folder / "rejected" / "meal_fee_0904.csv.report.json").read_text(encoding="utf-8")
+    )
+    assert [(row["row"], row["column"], row["rule"]) for row in report["rows"]] == [
+        (2, "pay_channel", "enum")
+    ]
 
 
 def test_hidden_partial_files_and_other_names_are_left_alone(tmp_path: Path, folder: Path) -> None:

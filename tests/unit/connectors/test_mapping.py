@@ -54,7 +54,11 @@ def test_row_becomes_a_valid_event_equal_to_the_contract_example(spec: StagingSp
     registry.validate(event)
     example = meal_fee(381)
     assert event["data"] == example["data"] | {"payment_id": "JF-2024-090100381"}
-    assert (event["schoolid"], event["districtid"], event["subject"]) == (SCHOOL, "500102", "JF-2024-090100381")
+    assert (event["schoolid"], event["districtid"], event["subject"]) == (
+        SCHOOL,
+        "500102",
+        "JF-2024-090100381",
+    )
     assert event["time"] == "2024-09-01T20:15:32+08:00"
     assert event["source"] == "/schools/500102001/canteen"
     assert event["id"] == "evt-1"
@@ -64,7 +68,9 @@ def test_a_value_that_does_not_convert_is_rejected_at_its_field(spec: StagingSpe
     event = mapped(spec, ROW | {"amount_yuan": "七百二十"})
     assert event["data"]["amount_fen"] == "七百二十", "kept raw, for the contract to name the field"
     verdict = admit(0, event, spec.common.source_system((event["type"],)))
-    assert [(reason.path, reason.rule) for reason in verdict.reasons] == [("data.amount_fen", "type")]
+    assert [(reason.path, reason.rule) for reason in verdict.reasons] == [
+        ("data.amount_fen", "type")
+    ]
 
 
 def test_an_unreadable_time_is_rejected_at_time(spec: StagingSpec) -> None:
@@ -122,7 +128,10 @@ def test_parse_path_refuses(text: str) -> None:
 
 def test_array_paths_build_lists(tmp_path: Path) -> None:
     entry = staging_entry("c", "sqlite://")
-    entry["tables"][0]["fields"] = {"payment_id": "payment_no", "student.student_id": "student_no"} | {
+    entry["tables"][0]["fields"] = {
+        "payment_id": "payment_no",
+        "student.student_id": "student_no",
+    } | {
         "channel": {"value": "cash"},
         "meal_days": {"column": "meal_days", "convert": "integer"},
     }
@@ -130,6 +139,8 @@ def test_array_paths_build_lists(tmp_path: Path) -> None:
     assert isinstance(built, StagingSpec)
     mapping = built.tables[0].mapping
     rules = (*mapping.fields, (parse_path("lines[1].item_code"), FieldRule(column="item")))
-    event = to_event(replace(mapping, fields=rules), ROW | {"item": "VEG"}, source="/s", event_id="e")
+    event = to_event(
+        replace(mapping, fields=rules), ROW | {"item": "VEG"}, source="/s", event_id="e"
+    )
     assert event["data"]["lines"] == [None, {"item_code": "VEG"}]
     assert event["data"]["channel"] == "cash"

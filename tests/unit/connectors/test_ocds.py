@@ -30,7 +30,10 @@ PROCUREMENT_TOPIC = "qinglian.raw.procurement"
 
 
 def examples() -> list[dict[str, Any]]:
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(EXAMPLES.glob("*.procurement.*.json"))]
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(EXAMPLES.glob("*.procurement.*.json"))
+    ]
 
 
 def by_type(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -68,7 +71,9 @@ def test_the_school_comes_from_the_buyer_identifiers_or_the_configured_table() -
     for party in release["parties"]:
         party.pop("additionalIdentifiers", None)
     assert {event["schoolid"] for event in release_events(release, CONTEXT)} == {None}
-    configured = OcdsContext("ocds", "/p", CONTEXT.zone, buyer_schools={"12500102450812345M": "500102009"})
+    configured = OcdsContext(
+        "ocds", "/p", CONTEXT.zone, buyer_schools={"12500102450812345M": "500102009"}
+    )
     assert {event["schoolid"] for event in release_events(release, configured)} == {"500102009"}
 
 
@@ -78,14 +83,18 @@ def test_event_ids_follow_content_so_only_changed_records_are_new() -> None:
     changed = copy.deepcopy(release)
     changed["contracts"][0]["status"] = "terminated"
     after = {event["type"]: event["id"] for event in release_events(changed, CONTEXT)}
-    assert [kind for kind in EVENT_TYPES if before[kind] != after[kind]] == ["cn.edu.qinglian.procurement.contract.v1"]
+    assert [kind for kind in EVENT_TYPES if before[kind] != after[kind]] == [
+        "cn.edu.qinglian.procurement.contract.v1"
+    ]
 
 
 def of_kinds(*kinds: str) -> list[dict[str, Any]]:
     return [event for event in examples() if event["type"].split(".")[4] in kinds]
 
 
-def test_a_direct_award_without_a_tender_keeps_its_school_and_tender_id_and_yields_no_tender() -> None:
+def test_a_direct_award_without_a_tender_keeps_its_school_and_tender_id_and_yields_no_tender() -> (
+    None
+):
     sent = of_kinds("award", "contract", "payment")
     release = json.loads(json.dumps(compiled_release(sent)))
     read = release_events(release, CONTEXT)
@@ -129,7 +138,9 @@ def test_an_ocds_file_is_ingested_and_broken_lines_are_reported(tmp_path: Path) 
     folder.mkdir()
     [spec] = specs(tmp_path, ocds_entry("cq-ocds", folder, district_id="500102"))
     assert isinstance(spec, OcdsSpec)
-    OcdsWriter(folder).write("releases.jsonl", [compiled_release(examples())], raw_lines=["{oops", '{"id": "no-ocid"}'])
+    OcdsWriter(folder).write(
+        "releases.jsonl", [compiled_release(examples())], raw_lines=["{oops", '{"id": "no-ocid"}']
+    )
     harness = Harness()
     connector = ocds_connector(spec)
     connector.setup()
@@ -139,7 +150,9 @@ def test_an_ocds_file_is_ingested_and_broken_lines_are_reported(tmp_path: Path) 
     assert sorted(event["type"] for event in published) == sorted(EVENT_TYPES)
     assert {event["districtid"] for event in published} == {"500102"}
     assert [letter["payload"] for letter in harness.deadletters()] == ["{oops", '{"id": "no-ocid"}']
-    report = json.loads((folder / "rejected" / "releases.jsonl.report.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (folder / "rejected" / "releases.jsonl.report.json").read_text(encoding="utf-8")
+    )
     assert [(row["row"], row["rule"], row["reason"]) for row in report["rows"]] == [
         (2, "unreadable_record", "不是 JSON / not JSON"),
         (3, "unreadable_record", "缺少 ocid / the release has no ocid"),

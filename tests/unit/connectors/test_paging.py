@@ -23,7 +23,10 @@ class TestCursor:
             ({"next_cursor": None}, ({"cursor": "c1"}, True)),
             ({"next_cursor": ""}, ({"cursor": "c1"}, True)),
             ({}, ({"cursor": "c1"}, True)),
-            ({"next_cursor": "c1"}, ({"cursor": "c1"}, True)),  # a source repeating itself must not loop
+            (
+                {"next_cursor": "c1"},
+                ({"cursor": "c1"}, True),
+            ),  # a source repeating itself must not loop
         ],
     )
     def test_advance(self, body: dict[str, Any], expected: tuple[dict[str, Any], bool]) -> None:
@@ -40,11 +43,27 @@ class TestPages:
 
     def test_with_since_each_page_moves_since_to_its_last_version(self) -> None:
         paging = PagePaging(since_param="since")
-        assert paging.params({"page": 1, "since": "v1"}, 2) == {"page": 1, "page_size": 2, "since": "v1"}
-        assert paging.advance({"page": 1, "since": None}, {}, ["v1", "v2"], 2) == ({"page": 1, "since": "v2"}, False)
-        assert paging.advance({"page": 1, "since": "v2"}, {}, ["v2", "v2"], 2) == ({"page": 2, "since": "v2"}, False)
-        assert paging.advance({"page": 1, "since": None}, {}, ["v3", "v3"], 2) == ({"page": 2, "since": "v3"}, False)
-        assert paging.advance({"page": 1, "since": "v2"}, {}, ["v3"], 2) == ({"page": 1, "since": "v3"}, True)
+        assert paging.params({"page": 1, "since": "v1"}, 2) == {
+            "page": 1,
+            "page_size": 2,
+            "since": "v1",
+        }
+        assert paging.advance({"page": 1, "since": None}, {}, ["v1", "v2"], 2) == (
+            {"page": 1, "since": "v2"},
+            False,
+        )
+        assert paging.advance({"page": 1, "since": "v2"}, {}, ["v2", "v2"], 2) == (
+            {"page": 2, "since": "v2"},
+            False,
+        )
+        assert paging.advance({"page": 1, "since": None}, {}, ["v3", "v3"], 2) == (
+            {"page": 2, "since": "v3"},
+            False,
+        )
+        assert paging.advance({"page": 1, "since": "v2"}, {}, ["v3"], 2) == (
+            {"page": 1, "since": "v3"},
+            True,
+        )
 
 
 def test_a_record_updated_mid_pass_cannot_hide_another_record() -> None:
@@ -54,7 +73,10 @@ def test_a_record_updated_mid_pass_cannot_hide_another_record() -> None:
 
     def serve(params: dict[str, Any]) -> list[tuple[str, int]]:
         since = int(params.get("since", 0))
-        ordered = sorted(((rid, v) for rid, v in records.items() if v >= since), key=lambda item: (item[1], item[0]))
+        ordered = sorted(
+            ((rid, v) for rid, v in records.items() if v >= since),
+            key=lambda item: (item[1], item[0]),
+        )
         return ordered[(params["page"] - 1) * size : params["page"] * size]
 
     position: dict[str, Any] = {}

@@ -44,15 +44,34 @@ class TestMetrics:
     def test_records_last_success_and_lag_computed_at_scrape_time(self) -> None:
         registry, clock = new_registry(), [NOW]
         metrics = ConnectorMetrics(registry, clock=lambda: clock[0])
-        metrics.recorded("canteen", [ItemResult(0, "a", ItemStatus.ACCEPTED), ItemResult(1, "b", ItemStatus.REJECTED)])
+        metrics.recorded(
+            "canteen",
+            [ItemResult(0, "a", ItemStatus.ACCEPTED), ItemResult(1, "b", ItemStatus.REJECTED)],
+        )
         metrics.watermark("canteen", NOW - timedelta(minutes=5))
-        metrics.watermark("canteen", NOW - timedelta(minutes=10))  # an older stream does not pull the watermark back
+        metrics.watermark(
+            "canteen", NOW - timedelta(minutes=10)
+        )  # an older stream does not pull the watermark back
         metrics.succeeded("canteen", NOW)
         sample = registry.get_sample_value
-        assert sample("qinglian_ingest_connector_records_total", {"connector": "canteen", "result": "accepted"}) == 1
-        assert sample("qinglian_ingest_connector_records_total", {"connector": "canteen", "result": "rejected"}) == 1
         assert (
-            sample("qinglian_ingest_connector_last_success_timestamp_seconds", {"connector": "canteen"})
+            sample(
+                "qinglian_ingest_connector_records_total",
+                {"connector": "canteen", "result": "accepted"},
+            )
+            == 1
+        )
+        assert (
+            sample(
+                "qinglian_ingest_connector_records_total",
+                {"connector": "canteen", "result": "rejected"},
+            )
+            == 1
+        )
+        assert (
+            sample(
+                "qinglian_ingest_connector_last_success_timestamp_seconds", {"connector": "canteen"}
+            )
             == NOW.timestamp()
         )
         assert sample("qinglian_ingest_connector_lag_seconds", {"connector": "canteen"}) == 300
@@ -63,7 +82,9 @@ class TestMetrics:
         assert b"# TYPE qinglian_ingest_connector_lag_seconds gauge" in generate_latest(registry)
 
 
-def saved(connector: str, stream: str, position: dict[str, object], minutes_ago: int | None) -> SavedCheckpoint:
+def saved(
+    connector: str, stream: str, position: dict[str, object], minutes_ago: int | None
+) -> SavedCheckpoint:
     watermark = NOW - timedelta(minutes=minutes_ago) if minutes_ago is not None else None
     return SavedCheckpoint(connector, Checkpoint(stream, position, watermark), NOW)
 
@@ -71,10 +92,14 @@ def saved(connector: str, stream: str, position: dict[str, object], minutes_ago:
 def test_status_lists_streams_sums_up_files_and_shows_connectors_that_never_ran() -> None:
     lines = status_lines(
         [
-            saved("canteen", "st_meal_fee_payment", {"updated_at": "2024-09-02T15:55:00", "key": 7}, 5),
+            saved(
+                "canteen", "st_meal_fee_payment", {"updated_at": "2024-09-02T15:55:00", "key": 7}, 5
+            ),
             saved("xueji", "attendance", {"cursor": "c9", "delivered": ["id-1", "id-2"]}, 1),
             saved("drop", "file:aa", {"file": "a.csv", "state": "done", "report": []}, 30),
-            saved("drop", "file:bb", {"file": "b.csv", "state": "done", "report": [{"row": 3}]}, 20),
+            saved(
+                "drop", "file:bb", {"file": "b.csv", "state": "done", "report": [{"row": 3}]}, 20
+            ),
         ],
         ["canteen", "drop", "ocds", "xueji"],
         NOW,

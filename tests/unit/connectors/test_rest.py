@@ -35,7 +35,9 @@ class FakeClock:
 
 
 def spec_for(tmp_path: Path, pagination: dict[str, Any], **extra: Any) -> RestSpec:
-    [spec] = specs(tmp_path, rest_entry("xueji-api", "https://xueji.example.edu.cn", pagination, **extra))
+    [spec] = specs(
+        tmp_path, rest_entry("xueji-api", "https://xueji.example.edu.cn", pagination, **extra)
+    )
     assert isinstance(spec, RestSpec)
     return spec
 
@@ -48,7 +50,9 @@ def serve(store: RestSourceStore) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-def connector(spec: RestSpec, transport: httpx.BaseTransport, clock: FakeClock | None = None) -> RestApiConnector:
+def connector(
+    spec: RestSpec, transport: httpx.BaseTransport, clock: FakeClock | None = None
+) -> RestApiConnector:
     clock = clock or FakeClock()
     built = RestApiConnector(spec, transport=transport, sleep=clock.sleep, clock=clock.monotonic)
     built.setup()
@@ -77,16 +81,24 @@ class TestCursorPagination:
         assert subjects(harness) == [f"JF-2024-{n:06d}" for n in range(1, 6)]
         assert [r.get("cursor") for r in store.requests] == [None, "2", "4"]
         last_page = [harness.published()[-1]["id"]]
-        assert harness.checkpoints.load("xueji-api")["meal-fees"].position == {"cursor": "4", "delivered": last_page}
+        assert harness.checkpoints.load("xueji-api")["meal-fees"].position == {
+            "cursor": "4",
+            "delivered": last_page,
+        }
         assert summary.results == {"accepted": 5}
 
-    def test_the_next_pass_rereads_the_last_page_and_sends_only_what_is_new(self, tmp_path: Path) -> None:
+    def test_the_next_pass_rereads_the_last_page_and_sends_only_what_is_new(
+        self, tmp_path: Path
+    ) -> None:
         spec, store, harness = spec_for(tmp_path, CURSOR), RestSourceStore(), Harness()
         fill(store, spec, range(1, 6), "2024-09-01T20:00:00")
         pull(spec, serve(store), harness)
         fill(store, spec, range(6, 8), "2024-09-01T21:00:00")
         summary = pull(spec, serve(store), harness)
-        assert [r.get("cursor") for r in store.requests][3:] == ["4", "6"]  # the last page again, then on
+        assert [r.get("cursor") for r in store.requests][3:] == [
+            "4",
+            "6",
+        ]  # the last page again, then on
         assert summary.results == {"accepted": 2}  # item 5, read again, is not sent as a duplicate
         assert len(subjects(harness)) == len(set(subjects(harness))) == 7
 
@@ -105,27 +117,47 @@ class TestPagePagination:
         fill(store, spec, range(1, 4), "2024-09-01T20:00:00")
         fill(store, spec, range(4, 6), "2024-09-01T20:05:00")
         summary = pull(spec, serve(store), harness)
-        assert summary.results == {"accepted": 5}  # item 4, at the boundary version, is read twice and sent once
+        assert summary.results == {
+            "accepted": 5
+        }  # item 4, at the boundary version, is read twice and sent once
         assert [(r["page"], r.get("updated_since")) for r in store.requests] == [
             ("1", None),
-            ("2", "2024-09-01T20:00:00"),  # the first page shares one version: its page 1 was just read
+            (
+                "2",
+                "2024-09-01T20:00:00",
+            ),  # the first page shares one version: its page 1 was just read
             ("1", "2024-09-01T20:05:00"),
             ("2", "2024-09-01T20:05:00"),
         ]
         assert subjects(harness) == [f"JF-2024-{n:06d}" for n in range(1, 6)]
         checkpoint = harness.checkpoints.load("xueji-api")["meal-fees"]
-        boundary = [event["id"] for event in harness.published()[3:]]  # the last page read: items 4 and 5
-        assert checkpoint.position == {"page": 2, "since": "2024-09-01T20:05:00", "delivered": boundary}
-        assert checkpoint.watermark is not None and checkpoint.watermark.isoformat() == "2024-09-01T20:05:00+08:00"
+        boundary = [
+            event["id"] for event in harness.published()[3:]
+        ]  # the last page read: items 4 and 5
+        assert checkpoint.position == {
+            "page": 2,
+            "since": "2024-09-01T20:05:00",
+            "delivered": boundary,
+        }
+        assert (
+            checkpoint.watermark is not None
+            and checkpoint.watermark.isoformat() == "2024-09-01T20:05:00+08:00"
+        )
 
     def test_an_updated_record_comes_again_as_a_new_event(self, tmp_path: Path) -> None:
         spec, store, harness = spec_for(tmp_path, PAGES), RestSourceStore(), Harness()
         fill(store, spec, range(1, 3), "2024-09-01T20:00:00")
         pull(spec, serve(store), harness)
-        store.add_events(spec.resources[0], [meal_fee(1, amount_fen=73000)], version="2024-09-02T08:00:00")
+        store.add_events(
+            spec.resources[0], [meal_fee(1, amount_fen=73000)], version="2024-09-02T08:00:00"
+        )
         summary = pull(spec, serve(store), harness)
         assert summary.results["accepted"] == 1
-        assert [event["data"]["amount_fen"] for event in harness.published()] == [72000, 72000, 73000]
+        assert [event["data"]["amount_fen"] for event in harness.published()] == [
+            72000,
+            72000,
+            73000,
+        ]
 
 
 class TestRetries:
@@ -143,8 +175,15 @@ class TestRetries:
 
         return httpx.MockTransport(handle)
 
-    def test_5xx_429_and_timeouts_are_retried_with_exponential_backoff(self, tmp_path: Path) -> None:
-        spec, store, harness, clock = spec_for(tmp_path, CURSOR), RestSourceStore(), Harness(), FakeClock()
+    def test_5xx_429_and_timeouts_are_retried_with_exponential_backoff(
+        self, tmp_path: Path
+    ) -> None:
+        spec, store, harness, clock = (
+            spec_for(tmp_path, CURSOR),
+            RestSourceStore(),
+            Harness(),
+            FakeClock(),
+        )
         fill(store, spec, range(1, 2), "2024-09-01T20:00:00")
         timeout = httpx.ReadTimeout("slow")
         pull(spec, self.failing(store, 503, 429, timeout, 502), harness, clock)
@@ -153,7 +192,9 @@ class TestRetries:
 
     def test_exhausted_retries_fail_the_pass_and_keep_the_checkpoint(self, tmp_path: Path) -> None:
         spec = spec_for(
-            tmp_path, CURSOR, retry={"attempts": 3, "initial_backoff_seconds": 1, "max_backoff_seconds": 1.5}
+            tmp_path,
+            CURSOR,
+            retry={"attempts": 3, "initial_backoff_seconds": 1, "max_backoff_seconds": 1.5},
         )
         store, harness, clock = RestSourceStore(), Harness(), FakeClock()
         with pytest.raises(SourceUnavailable, match="after 3 attempt"):
@@ -174,7 +215,10 @@ class TestRefusals:
             (lambda r: httpx.Response(401, json={}), "answered 401"),
             (lambda r: httpx.Response(200, text="<html>"), "not JSON"),
             (lambda r: httpx.Response(200, json=[1]), "not a JSON object"),
-            (lambda r: httpx.Response(200, json={"items": {"a": 1}}), "list of objects under 'items'"),
+            (
+                lambda r: httpx.Response(200, json={"items": {"a": 1}}),
+                "list of objects under 'items'",
+            ),
         ],
     )
     def test_refused_without_retrying(
@@ -204,7 +248,11 @@ def test_the_token_is_sent_as_a_bearer(tmp_path: Path) -> None:
 
 
 def test_requests_respect_the_rate_limit(tmp_path: Path) -> None:
-    spec, store, clock = spec_for(tmp_path, CURSOR, rate_limit_per_second=2), RestSourceStore(), FakeClock()
+    spec, store, clock = (
+        spec_for(tmp_path, CURSOR, rate_limit_per_second=2),
+        RestSourceStore(),
+        FakeClock(),
+    )
     fill(store, spec, range(1, 8), "2024-09-01T20:00:00")
     sent_at: list[float] = []
     inner = serve(store)

@@ -70,7 +70,9 @@ def test_rows_sharing_a_timestamp_are_neither_skipped_nor_repeated_at_batch_boun
 ) -> None:
     spec = spec_for(tmp_path, url, batch_size=2)
     writer.write(table(spec), [meal_fee(1)], updated_at=T0)
-    writer.write(table(spec), [meal_fee(n) for n in range(2, 7)], updated_at=T0 + timedelta(minutes=1))
+    writer.write(
+        table(spec), [meal_fee(n) for n in range(2, 7)], updated_at=T0 + timedelta(minutes=1)
+    )
     writer.write(table(spec), [meal_fee(7)], updated_at=T0 + timedelta(minutes=2))
     harness = Harness()
     assert pull(spec, harness) == [f"JF-2024-{n:06d}" for n in range(1, 8)]
@@ -79,7 +81,9 @@ def test_rows_sharing_a_timestamp_are_neither_skipped_nor_repeated_at_batch_boun
     assert saved.checkpoint.watermark == datetime.fromisoformat("2024-09-01T20:02:00+08:00")
 
 
-def test_a_restart_resumes_exactly_after_the_watermark(tmp_path: Path, url: str, writer: StagingWriter) -> None:
+def test_a_restart_resumes_exactly_after_the_watermark(
+    tmp_path: Path, url: str, writer: StagingWriter
+) -> None:
     spec = spec_for(tmp_path, url)
     writer.write(table(spec), [meal_fee(n) for n in range(1, 4)], updated_at=T0)
     harness = Harness()
@@ -97,7 +101,8 @@ def test_an_updated_row_is_a_new_event(tmp_path: Path, url: str, writer: Staging
     pull(spec, harness)
     with writer.engine.begin() as connection:
         connection.execute(
-            sa.text("UPDATE st_meal_fee_payment SET amount_yuan = 730, updated_at = :t"), {"t": T0 + timedelta(hours=1)}
+            sa.text("UPDATE st_meal_fee_payment SET amount_yuan = 730, updated_at = :t"),
+            {"t": T0 + timedelta(hours=1)},
         )
     pull(spec, harness)
     first, second = harness.published()
@@ -111,7 +116,9 @@ def test_a_crash_after_kafka_acked_resumes_without_gaps_or_duplicates(
     spec = spec_for(tmp_path, url, batch_size=3)
     writer.write(table(spec), [meal_fee(n) for n in range(1, 11)], updated_at=T0)
     harness = Harness()
-    crashing = dataclasses.replace(harness.deps, checkpoints=CrashingCheckpoints(3, harness.checkpoints))
+    crashing = dataclasses.replace(
+        harness.deps, checkpoints=CrashingCheckpoints(3, harness.checkpoints)
+    )
     with pytest.raises(ProcessKilled):
         drain(_fresh(spec), crashing)
     assert len(harness.published()) == 9, "the third batch reached Kafka; its checkpoint did not"
@@ -122,7 +129,9 @@ def test_a_crash_after_kafka_acked_resumes_without_gaps_or_duplicates(
     assert summary.results == {"duplicate": 3, "accepted": 1}
 
 
-def test_the_checkpoint_stays_when_kafka_does_not_acknowledge(tmp_path: Path, url: str, writer: StagingWriter) -> None:
+def test_the_checkpoint_stays_when_kafka_does_not_acknowledge(
+    tmp_path: Path, url: str, writer: StagingWriter
+) -> None:
     spec = spec_for(tmp_path, url)
     writer.write(table(spec), [meal_fee(1)], updated_at=T0)
     harness = Harness()
@@ -132,27 +141,47 @@ def test_the_checkpoint_stays_when_kafka_does_not_acknowledge(tmp_path: Path, ur
     assert harness.checkpoints.saved() == []
 
 
-def test_a_bad_row_is_dead_lettered_and_the_pull_goes_on(tmp_path: Path, url: str, writer: StagingWriter) -> None:
+def test_a_bad_row_is_dead_lettered_and_the_pull_goes_on(
+    tmp_path: Path, url: str, writer: StagingWriter
+) -> None:
     spec = spec_for(tmp_path, url)
     writer.write(table(spec), [meal_fee(1)], updated_at=T0)
     writer.insert_rows(
         table(spec),
-        [{"payment_no": "JF-BAD", "school_code": "500102001", "paid_at": T0, "amount_yuan": 1, "updated_at": T0}],
+        [
+            {
+                "payment_no": "JF-BAD",
+                "school_code": "500102001",
+                "paid_at": T0,
+                "amount_yuan": 1,
+                "updated_at": T0,
+            }
+        ],
     )
     writer.write(table(spec), [meal_fee(3)], updated_at=T0 + timedelta(seconds=1))
     harness = Harness()
     assert pull(spec, harness) == ["JF-2024-000001", "JF-2024-000003"]
     [letter] = harness.deadletters()
     assert letter["stage"] == "pull" and letter["source"] == "canteen-staging"
-    assert {reason["path"] for reason in letter["reasons"]} >= {"data.term", "data.student", "data.meal_days"}
+    assert {reason["path"] for reason in letter["reasons"]} >= {
+        "data.term",
+        "data.student",
+        "data.meal_days",
+    }
 
 
-def test_a_missing_table_or_column_is_refused(tmp_path: Path, url: str, writer: StagingWriter) -> None:
+def test_a_missing_table_or_column_is_refused(
+    tmp_path: Path, url: str, writer: StagingWriter
+) -> None:
     spec = spec_for(tmp_path, url)
     with pytest.raises(SourceRefused, match="table st_meal_fee_payment does not exist"):
         StagingDatabaseConnector(spec).setup()
     with writer.engine.begin() as connection:
-        connection.execute(sa.text("CREATE TABLE st_meal_fee_payment (id INTEGER PRIMARY KEY, updated_at DATETIME)"))
+        connection.execute(
+            sa.text(
+                "CREATE TABLE st_meal_fee_payment (id INTEGER PRIMARY KEY, updated_at DATETIME)"
+            )
+        )
     with pytest.raises(SourceRefused, match="no column"):
         StagingDatabaseConnector(spec).setup()
 

@@ -35,7 +35,10 @@ def rewrite(path: Path, **changes: object) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"$id": "https://contracts.qinglian.edu.cn/canteen/other.v1.schema.json"}, "must be https://"),
+        (
+            {"$id": "https://contracts.qinglian.edu.cn/canteen/other.v1.schema.json"},
+            "must be https://",
+        ),
         ({"title": "Inbound inspection"}, "中文 / English"),
         ({"x-qinglian-version": "2.0.0"}, "major is 1"),
         ({"x-qinglian-version": "1.0"}, "semver"),
@@ -57,7 +60,9 @@ def test_parse_type() -> None:
     parsed = parse_type("cn.edu.qinglian.procurement.tender.v12")
     assert parsed is not None
     assert (parsed.domain, parsed.name, parsed.major) == ("procurement", "tender", 12)
-    assert parsed.schema_id == "https://contracts.qinglian.edu.cn/procurement/tender.v12.schema.json"
+    assert (
+        parsed.schema_id == "https://contracts.qinglian.edu.cn/procurement/tender.v12.schema.json"
+    )
     assert parse_type("cn.edu.qinglian.procurement.tender") is None
 
 

@@ -20,7 +20,9 @@ def test_list_shows_every_type_with_both_titles() -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert len(lines) == len(event_types())
-    assert any(line.startswith(INSPECTION) and "入库验收 / Inbound inspection" in line for line in lines)
+    assert any(
+        line.startswith(INSPECTION) and "入库验收 / Inbound inspection" in line for line in lines
+    )
 
 
 def test_validate_a_single_json_event(tmp_path: Path) -> None:
@@ -32,7 +34,11 @@ def test_validate_a_single_json_event(tmp_path: Path) -> None:
 def test_validate_ndjson_reports_each_event_and_fails_on_any_invalid(tmp_path: Path) -> None:
     broken = example(INSPECTION)
     broken["data"]["inspectors"][0]["staff_id"] = "bad id!"
-    lines = [json.dumps(example(INSPECTION), ensure_ascii=False), json.dumps(broken, ensure_ascii=False), "{not json"]
+    lines = [
+        json.dumps(example(INSPECTION), ensure_ascii=False),
+        json.dumps(broken, ensure_ascii=False),
+        "{not json",
+    ]
     path = tmp_path / "events.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(contracts_app, ["validate", str(path)])
@@ -45,7 +51,10 @@ def test_validate_ndjson_reports_each_event_and_fails_on_any_invalid(tmp_path: P
 
 def test_validate_a_json_array(tmp_path: Path) -> None:
     path = tmp_path / "events.json"
-    path.write_text(json.dumps([json.loads(file.read_text(encoding="utf-8")) for file in example_files()]), encoding="utf-8")
+    path.write_text(
+        json.dumps([json.loads(file.read_text(encoding="utf-8")) for file in example_files()]),
+        encoding="utf-8",
+    )
     result = runner.invoke(contracts_app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.count("✔") == len(example_files())
@@ -53,7 +62,7 @@ def test_validate_a_json_array(tmp_path: Path) -> None:
 
 def test_validate_rejects_values_that_are_not_objects(tmp_path: Path) -> None:
     path = tmp_path / "events.json"
-    path.write_text("[1, \"x\"]", encoding="utf-8")
+    path.write_text('[1, "x"]', encoding="utf-8")
     result = runner.invoke(contracts_app, ["validate", str(path)])
     assert result.exit_code == 1
     assert result.output.count("an event must be a JSON object") == 2

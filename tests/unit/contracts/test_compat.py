@@ -47,7 +47,9 @@ def remove_property(schema: Schema) -> None:
 
 def rename_property(schema: Schema) -> None:
     schema["properties"]["store_id"] = schema["properties"].pop("warehouse_id")
-    schema["required"] = ["store_id" if name == "warehouse_id" else name for name in schema["required"]]
+    schema["required"] = [
+        "store_id" if name == "warehouse_id" else name for name in schema["required"]
+    ]
 
 
 def change_type(schema: Schema) -> None:
@@ -64,7 +66,10 @@ def narrow_enum(schema: Schema) -> None:
 
 
 def narrow_pattern(schema: Schema) -> None:
-    schema["properties"]["inspectors"]["items"]["properties"]["role"] = {"type": "string", "pattern": "^[a-z]+$"}
+    schema["properties"]["inspectors"]["items"]["properties"]["role"] = {
+        "type": "string",
+        "pattern": "^[a-z]+$",
+    }
 
 
 def forbid_null(schema: Schema) -> None:
@@ -97,7 +102,9 @@ def require_nested(schema: Schema) -> None:
         (require_nested, ("inspectors[].name", "required_added")),
     ],
 )
-def test_incompatible_change_is_reported(change: Callable[[Schema], None], expected: tuple[str, str]) -> None:
+def test_incompatible_change_is_reported(
+    change: Callable[[Schema], None], expected: tuple[str, str]
+) -> None:
     old = published()
     new = published()
     change(new)
@@ -113,7 +120,9 @@ def widen_enum(schema: Schema) -> None:
 
 
 def make_nullable(schema: Schema) -> None:
-    schema["properties"]["warehouse_id"] = {"anyOf": [schema["properties"]["warehouse_id"], {"type": "null"}]}
+    schema["properties"]["warehouse_id"] = {
+        "anyOf": [schema["properties"]["warehouse_id"], {"type": "null"}]
+    }
 
 
 def relax_required(schema: Schema) -> None:
@@ -124,7 +133,9 @@ def drop_min_items(schema: Schema) -> None:
     del schema["properties"]["lines"]["minItems"]
 
 
-@pytest.mark.parametrize("change", [add_optional, widen_enum, make_nullable, relax_required, drop_min_items])
+@pytest.mark.parametrize(
+    "change", [add_optional, widen_enum, make_nullable, relax_required, drop_min_items]
+)
 def test_compatible_change_is_accepted(change: Callable[[Schema], None]) -> None:
     new = published()
     change(new)
@@ -183,7 +194,9 @@ class TestCatalogueAgainstLock:
         return directory
 
     @staticmethod
-    def edit(schema_dir: Path, change: Callable[[Schema], None], version: str | None = None) -> None:
+    def edit(
+        schema_dir: Path, change: Callable[[Schema], None], version: str | None = None
+    ) -> None:
         path = schema_dir / "canteen" / "inbound_inspection.v1.schema.json"
         schema = json.loads(path.read_text(encoding="utf-8"))
         change(schema)
@@ -204,15 +217,23 @@ class TestCatalogueAgainstLock:
         assert check_catalogue(PUBLISHED, load_catalogue(schema_dir)) == []
 
     def test_a_new_major_type_beside_the_old_one_is_fine(self, schema_dir: Path) -> None:
-        old = json.loads((schema_dir / "canteen" / "inbound_inspection.v1.schema.json").read_text(encoding="utf-8"))
+        old = json.loads(
+            (schema_dir / "canteen" / "inbound_inspection.v1.schema.json").read_text(
+                encoding="utf-8"
+            )
+        )
         new = {**old, "$id": old["$id"].replace(".v1.", ".v2."), "x-qinglian-version": "2.0.0"}
         remove_property(new)
-        (schema_dir / "canteen" / "inbound_inspection.v2.schema.json").write_text(json.dumps(new), encoding="utf-8")
+        (schema_dir / "canteen" / "inbound_inspection.v2.schema.json").write_text(
+            json.dumps(new), encoding="utf-8"
+        )
         current = load_catalogue(schema_dir)
         assert "cn.edu.qinglian.canteen.inbound_inspection.v2" in current.types
         assert check_catalogue(PUBLISHED, current) == []
 
-    def test_lock_refuses_an_incompatible_change_and_keeps_the_old_lock(self, schema_dir: Path, tmp_path: Path) -> None:
+    def test_lock_refuses_an_incompatible_change_and_keeps_the_old_lock(
+        self, schema_dir: Path, tmp_path: Path
+    ) -> None:
         lock_dir = tmp_path / "published"
         shutil.copytree(PUBLISHED_DIR, lock_dir)
         self.edit(schema_dir, remove_property, version="1.1.0")

@@ -29,7 +29,9 @@ def build(**overrides: object) -> dict:
 
 
 def test_fills_the_cloudevents_attributes() -> None:
-    event = build(subject="GC-2024-0903-L", district_id="500102", event_id="canteen-meal-service-0001")
+    event = build(
+        subject="GC-2024-0903-L", district_id="500102", event_id="canteen-meal-service-0001"
+    )
     assert event == example(MEAL_SERVICE)
     validate(event)
 

@@ -39,7 +39,8 @@ REPLACEMENTS: list[Any] = [None, 1.5, "x" * 300, {}, "pn:" + "a" * 32]
 def reference_validator(schema_id: str) -> Draft202012Validator:
     schemas = catalogue().schemas_by_id
     registry = Registry().with_resources(
-        (key, Resource(contents=schema, specification=DRAFT202012)) for key, schema in schemas.items()
+        (key, Resource(contents=schema, specification=DRAFT202012))
+        for key, schema in schemas.items()
     )
     return Draft202012Validator(schemas[schema_id], registry=registry)
 
@@ -111,7 +112,8 @@ def test_fast_validators_raise_what_fastjsonschema_raises(event_type: str) -> No
             mutated(event, path, value) for path in leaves(event["data"]) for value in REPLACEMENTS
         ]
         outcomes = [
-            (fast_error(ours, instance_of(c)), fast_error(theirs, instance_of(c))) for c in candidates
+            (fast_error(ours, instance_of(c)), fast_error(theirs, instance_of(c)))
+            for c in candidates
         ]
         assert [mine for mine, reference in outcomes if mine != reference] == []
         assert any(mine is not None for mine, _ in outcomes) or schema_id == ENVELOPE_SCHEMA_ID

@@ -25,7 +25,10 @@ INSPECTION = "cn.edu.qinglian.canteen.inbound_inspection.v1"
 class TestPseudonym:
     def test_known_vector(self) -> None:
         """Pinned so a refactor can never silently change every pseudonym (and break every join)."""
-        assert pseudonym("id_number", "500102201304151236", KEY) == "pn:55fa6df70a981560d4eee2de25f38046"
+        assert (
+            pseudonym("id_number", "500102201304151236", KEY)
+            == "pn:55fa6df70a981560d4eee2de25f38046"
+        )
 
     def test_is_the_first_32_hex_of_hmac_sha256_over_kind_and_value(self) -> None:
         digest = hmac.new(KEY, b"staff_id:T2015031", hashlib.sha256).hexdigest()
@@ -35,7 +38,9 @@ class TestPseudonym:
         assert pseudonym("staff_id", "12345678", KEY) != pseudonym("bank_account", "12345678", KEY)
 
     def test_key_matters(self) -> None:
-        assert pseudonym("phone", "13908351234", KEY) != pseudonym("phone", "13908351234", b"another key")
+        assert pseudonym("phone", "13908351234", KEY) != pseudonym(
+            "phone", "13908351234", b"another key"
+        )
 
     @pytest.mark.parametrize(
         ("value", "expected"),
@@ -64,7 +69,9 @@ class TestPseudonymize:
         assert not [value for value in before if value in serialized]
 
     @pytest.mark.parametrize("event_type", TYPES_WITH_PII)
-    def test_examples_carry_identifiers_in_clear_as_schools_send_them(self, event_type: str) -> None:
+    def test_examples_carry_identifiers_in_clear_as_schools_send_them(
+        self, event_type: str
+    ) -> None:
         assert clear_values(example(event_type))
 
     @pytest.mark.parametrize("event_type", TYPES)
@@ -93,7 +100,9 @@ class TestPseudonymize:
         assert result["data"]["lines"] is event["data"]["lines"]
         assert result["data"]["supplier"] is event["data"]["supplier"]
 
-    def test_an_object_found_at_two_locations_is_pseudonymized_at_both_and_left_intact(self) -> None:
+    def test_an_object_found_at_two_locations_is_pseudonymized_at_both_and_left_intact(
+        self,
+    ) -> None:
         event = example(INSPECTION)
         inspector = event["data"]["inspectors"][0]
         event["data"]["inspectors"] = [inspector, inspector]
@@ -102,7 +111,11 @@ class TestPseudonymize:
         result = pseudonymize(event, KEY)
         assert inspector == clear
         assert clear_values(result) == []
-        assert result["data"]["purchaser"] == result["data"]["inspectors"][0] == result["data"]["inspectors"][1]
+        assert (
+            result["data"]["purchaser"]
+            == result["data"]["inspectors"][0]
+            == result["data"]["inspectors"][1]
+        )
 
     def test_only_identifiers_change(self) -> None:
         event = example(INSPECTION)
@@ -142,7 +155,9 @@ class TestPseudonymize:
         roster = pseudonymize(example("cn.edu.qinglian.enrollment.roster_snapshot.v1"), KEY)
         assert roster["data"]["classes"][2]["head_teacher_staff_id"] is None
 
-    def test_values_of_the_wrong_shape_are_replaced_whole_so_dead_letters_leak_nothing(self) -> None:
+    def test_values_of_the_wrong_shape_are_replaced_whole_so_dead_letters_leak_nothing(
+        self,
+    ) -> None:
         event = example(MEAL_FEE)
         event["data"]["student"]["id_number"] = 500102201304151236
         event["data"]["student"]["name"] = {"family": "李", "given": "思琪"}
@@ -159,7 +174,14 @@ class TestPseudonymize:
 
 
 def test_clear_values_lists_every_identifier_in_schema_order() -> None:
-    assert clear_values(example(INSPECTION)) == ["T2015031", "张志强", "T2019044", "T2010009", "刘红英", "赵德明"]
+    assert clear_values(example(INSPECTION)) == [
+        "T2015031",
+        "张志强",
+        "T2019044",
+        "T2010009",
+        "刘红英",
+        "赵德明",
+    ]
 
 
 def test_pii_paths_of_types_with_students_cover_the_student_number() -> None:

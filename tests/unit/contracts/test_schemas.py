@@ -102,13 +102,19 @@ def test_required_names_exist(schema_id: str) -> None:
 
 @pytest.mark.parametrize("schema_id", ALL_SCHEMAS)
 def test_no_floats_anywhere(schema_id: str) -> None:
-    assert [path for path, node in nodes(CATALOGUE.schemas_by_id[schema_id]) if "number" in str(node.get("type"))] == []
+    assert [
+        path
+        for path, node in nodes(CATALOGUE.schemas_by_id[schema_id])
+        if "number" in str(node.get("type"))
+    ] == []
 
 
 @pytest.mark.parametrize("schema_id", DATA_SCHEMAS)
 def test_naming_conventions_match_the_value_kinds(schema_id: str) -> None:
     def refs(node: dict[str, Any]) -> set[str]:
-        return {item["$ref"].rsplit("/", 1)[-1] for item in resolved(schema_id, node) if "$ref" in item}
+        return {
+            item["$ref"].rsplit("/", 1)[-1] for item in resolved(schema_id, node) if "$ref" in item
+        }
 
     for path, name, node in properties(CATALOGUE.schemas_by_id[schema_id]):
         if name.endswith("_fen"):
@@ -128,7 +134,9 @@ def test_identifying_properties_are_marked_pii(schema_id: str) -> None:
 
 
 def test_pii_markers_use_known_kinds_and_accept_the_pseudonym() -> None:
-    markers = [node for _, node in nodes(CATALOGUE.schemas_by_id[COMMON_SCHEMA_ID]) if PII_KEYWORD in node]
+    markers = [
+        node for _, node in nodes(CATALOGUE.schemas_by_id[COMMON_SCHEMA_ID]) if PII_KEYWORD in node
+    ]
     assert {node[PII_KEYWORD] for node in markers} == set(PII_KINDS)
     for node in markers:
         assert {"$ref": "#/$defs/pseudonym"} in node["anyOf"]
@@ -137,7 +145,14 @@ def test_pii_markers_use_known_kinds_and_accept_the_pseudonym() -> None:
 def test_envelope_requires_the_cloudevents_attributes_and_the_partition_key() -> None:
     envelope = CATALOGUE.schemas_by_id[ENVELOPE_SCHEMA_ID]
     assert set(envelope["required"]) == {
-        "specversion", "id", "source", "type", "time", "dataschema", "datacontenttype", "data"
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "time",
+        "dataschema",
+        "datacontenttype",
+        "data",
     }
     school, district_level_alert = envelope["anyOf"]
     assert school == {"required": ["schoolid"]}
@@ -154,28 +169,78 @@ def test_every_file_is_a_known_schema() -> None:
 RULE_FIELDS = [
     ("canteen.inbound_inspection", ["inspectors", "purchaser", "is_bulk", "supplier", "lines"]),
     ("canteen.meal_service", ["accompanying_leaders", "student_meals", "service_date", "meal"]),
-    ("canteen.subsidy_claim", ["beneficiary_count", "meal_days", "standard_fen_per_day", "claimed_amount_fen"]),
-    ("canteen.subsidy_spending", ["fund_source", "expense_category", "payee", "amount_fen", "term"]),
+    (
+        "canteen.subsidy_claim",
+        ["beneficiary_count", "meal_days", "standard_fen_per_day", "claimed_amount_fen"],
+    ),
+    (
+        "canteen.subsidy_spending",
+        ["fund_source", "expense_category", "payee", "amount_fen", "term"],
+    ),
     ("canteen.purchase_order", ["lines", "supplier", "ordered_at"]),
     ("canteen.stock_count", ["lines", "count_date", "warehouse_id"]),
-    ("procurement.contract", ["budget_project_id", "item_category", "procurement_method", "value_fen", "fiscal_year", "signed_at", "published_at", "supplier"]),
-    ("procurement.tender", ["ocid", "tender_period", "number_of_tenderers", "procurement_method", "procurement_method_details", "status", "buyer", "procuring_entity", "items"]),
+    (
+        "procurement.contract",
+        [
+            "budget_project_id",
+            "item_category",
+            "procurement_method",
+            "value_fen",
+            "fiscal_year",
+            "signed_at",
+            "published_at",
+            "supplier",
+        ],
+    ),
+    (
+        "procurement.tender",
+        [
+            "ocid",
+            "tender_period",
+            "number_of_tenderers",
+            "procurement_method",
+            "procurement_method_details",
+            "status",
+            "buyer",
+            "procuring_entity",
+            "items",
+        ],
+    ),
     ("procurement.bid", ["status", "tenderers", "value", "submitted_at", "deposit"]),
     ("procurement.award", ["status", "suppliers", "decided_at", "notice_published_at", "items"]),
     ("procurement.amendment", ["original_value_fen", "value_change_fen", "status", "contract_id"]),
     ("procurement.payment", ["contract_id", "amount_fen"]),
-    ("enrollment.registration", ["student", "class_id", "grade", "hukou_type", "nutrition_plan_beneficiary"]),
+    (
+        "enrollment.registration",
+        ["student", "class_id", "grade", "hukou_type", "nutrition_plan_beneficiary"],
+    ),
     ("enrollment.roster_snapshot", ["classes", "total_students"]),
-    ("enrollment.admission", ["admission_basis", "catchment_zone_id", "address_zone_id", "plan_id", "grade"]),
+    (
+        "enrollment.admission",
+        ["admission_basis", "catchment_zone_id", "address_zone_id", "plan_id", "grade"],
+    ),
     ("enrollment.admission_plan", ["approved_quota", "grade", "school_year"]),
     ("enrollment.attendance", ["present", "absent", "kind", "date"]),
     ("enrollment.school_profile", ["school_type", "location", "nutrition_plan", "leaders"]),
-    ("finance.fee_charge", ["fee_item_code", "fee_item_name", "fee_category", "standard_fen", "amount_fen", "collected_by"]),
+    (
+        "finance.fee_charge",
+        [
+            "fee_item_code",
+            "fee_item_name",
+            "fee_category",
+            "standard_fen",
+            "amount_fen",
+            "collected_by",
+        ],
+    ),
     ("finance.aid_disbursement", ["student", "aid_category", "term", "amount_fen"]),
     ("finance.invoice", ["invoice_code", "invoice_number", "seller", "total_fen", "issued_on"]),
     ("finance.hospitality", ["letter", "guests", "companions"]),
     ("finance.payroll_allowance", ["lines", "month"]),
-    ("finance.payment_voucher", ["approval_chain", "requester", "meeting_id", "amount_fen", "contract_id"]),
+    (
+        "finance.payment_voucher",
+        ["approval_chain", "requester", "meeting_id", "amount_fen", "contract_id"],
+    ),
     ("finance.collective_decision", ["meeting_id", "decisions", "held_at"]),
 ]
 

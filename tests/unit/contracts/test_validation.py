@@ -146,7 +146,9 @@ class TestData:
     def test_float_or_malformed_quantity_is_rejected(self, quantity: object) -> None:
         event = example(INSPECTION)
         event["data"]["lines"][0]["quantity_accepted"] = quantity
-        assert {violation.path for violation in violations_of(event)} == {"data.lines[0].quantity_accepted"}
+        assert {violation.path for violation in violations_of(event)} == {
+            "data.lines[0].quantity_accepted"
+        }
 
     def test_data_times_must_carry_an_offset(self) -> None:
         event = example(INSPECTION)
@@ -181,12 +183,21 @@ class TestTypeInfo:
     def test_types_follow_the_naming_rule(self) -> None:
         for info in event_types():
             assert info.type == f"cn.edu.qinglian.{info.domain}.{info.name}.v{info.major}"
-            assert info.schema_id == f"https://contracts.qinglian.edu.cn/{info.domain}/{info.name}.v{info.major}.schema.json"
+            assert (
+                info.schema_id
+                == f"https://contracts.qinglian.edu.cn/{info.domain}/{info.name}.v{info.major}.schema.json"
+            )
             assert info.title_zh and info.title_en
 
     def test_every_domain_is_covered(self) -> None:
         names = {(info.domain, info.name) for info in event_types()}
-        assert {domain for domain, _ in names} == {"canteen", "procurement", "enrollment", "finance", "alerts"}
+        assert {domain for domain, _ in names} == {
+            "canteen",
+            "procurement",
+            "enrollment",
+            "finance",
+            "alerts",
+        }
         assert ("canteen", "inbound_inspection") in names
         assert ("procurement", "tender") in names
         assert ("enrollment", "admission_plan") in names

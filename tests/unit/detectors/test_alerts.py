@@ -39,7 +39,12 @@ def a_finding(**changes) -> Finding:
 class TestAlertId:
     def test_depends_only_on_rule_version_school_subject_window_and_record(self):
         first = alert_id("P3", "1.0.0", "500102001", a_finding())
-        assert first == alert_id("P3", "1.0.0", "500102001", a_finding(evidence_event_ids=("e9",), measured_value=Decimal(1)))
+        assert first == alert_id(
+            "P3",
+            "1.0.0",
+            "500102001",
+            a_finding(evidence_event_ids=("e9",), measured_value=Decimal(1)),
+        )
         assert len(first) == 32
 
     @pytest.mark.parametrize(
@@ -51,19 +56,31 @@ class TestAlertId:
         ],
     )
     def test_changes_with_what_identifies_the_occurrence(self, change):
-        assert alert_id("P3", "1.0.0", "500102001", a_finding(**change)) != alert_id("P3", "1.0.0", "500102001", a_finding())
+        assert alert_id("P3", "1.0.0", "500102001", a_finding(**change)) != alert_id(
+            "P3", "1.0.0", "500102001", a_finding()
+        )
 
     def test_changes_with_the_rule_version(self):
-        assert alert_id("P3", "1.0.1", "500102001", a_finding()) != alert_id("P3", "1.0.0", "500102001", a_finding())
+        assert alert_id("P3", "1.0.1", "500102001", a_finding()) != alert_id(
+            "P3", "1.0.0", "500102001", a_finding()
+        )
 
 
 def test_built_alert_carries_configuration_and_detection_time():
     rule_set = build_rule_set([P3], {"version": "v1"})
-    alert = build_alert(rule_set.get("P3"), a_finding(), rules_config_hash=rule_set.config_hash, detected_at=DETECTED_AT)
+    alert = build_alert(
+        rule_set.get("P3"),
+        a_finding(),
+        rules_config_hash=rule_set.config_hash,
+        detected_at=DETECTED_AT,
+    )
     assert (alert.measured_value, alert.threshold) == ("2100000", "2000000")
     assert alert.rules_config_hash == rule_set.config_hash
     assert alert.detected_at == "2030-01-01T00:00:00+08:00"
-    assert alert.to_dict()["window"] == {"start": "2026-05-10T00:00:00+08:00", "end": "2026-05-11T00:00:00+08:00"}
+    assert alert.to_dict()["window"] == {
+        "start": "2026-05-10T00:00:00+08:00",
+        "end": "2026-05-11T00:00:00+08:00",
+    }
 
 
 def test_rules_speak_the_alert_contracts_enums():
@@ -72,7 +89,13 @@ def test_rules_speak_the_alert_contracts_enums():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("1E+3", "1000"), ("0.1234567", "0.123457"), ("2.500", "2.5"), ("-0.0000001", "0"), ("0.16666666666666666", "0.166667")],
+    [
+        ("1E+3", "1000"),
+        ("0.1234567", "0.123457"),
+        ("2.500", "2.5"),
+        ("-0.0000001", "0"),
+        ("0.16666666666666666", "0.166667"),
+    ],
 )
 def test_decimal_strings_fit_the_contract(value, text):
     assert decimal_string(Decimal(value)) == text
@@ -81,10 +104,23 @@ def test_decimal_strings_fit_the_contract(value, text):
 class TestPeriods:
     def test_terms(self):
         autumn, spring = term_window("2026-2027-1"), term_window("2026-2027-2")
-        assert (autumn.start.date().isoformat(), autumn.end.date().isoformat()) == ("2026-09-01", "2027-02-01")
-        assert (spring.start.date().isoformat(), spring.end.date().isoformat()) == ("2027-02-01", "2027-09-01")
+        assert (autumn.start.date().isoformat(), autumn.end.date().isoformat()) == (
+            "2026-09-01",
+            "2027-02-01",
+        )
+        assert (spring.start.date().isoformat(), spring.end.date().isoformat()) == (
+            "2027-02-01",
+            "2027-09-01",
+        )
 
-    @pytest.mark.parametrize(("months", "start", "end"), [(1, "2026-11-01", "2026-12-01"), (3, "2026-10-01", "2027-01-01"), (12, "2026-01-01", "2027-01-01")])
+    @pytest.mark.parametrize(
+        ("months", "start", "end"),
+        [
+            (1, "2026-11-01", "2026-12-01"),
+            (3, "2026-10-01", "2027-01-01"),
+            (12, "2026-01-01", "2027-01-01"),
+        ],
+    )
     def test_calendar_periods(self, months, start, end):
         window = period_window(parse_time("2026-11-15T23:30:00+08:00"), months)
         assert (window.start.date().isoformat(), window.end.date().isoformat()) == (start, end)

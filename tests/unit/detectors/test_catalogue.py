@@ -36,7 +36,9 @@ class TestEveryRule:
 
     def test_docstring_is_its_documentation_page(self, rule):
         assert rule.meta.doc.startswith(f"{rule.meta.id} · ")
-        assert ("Kind:" in rule.meta.doc or "Streaming:" in rule.meta.doc) and "Source:" in rule.meta.doc
+        assert (
+            "Kind:" in rule.meta.doc or "Streaming:" in rule.meta.doc
+        ) and "Source:" in rule.meta.doc
 
     def test_reads_only_published_event_types(self, rule):
         published = {info.type for info in event_types()}
@@ -49,13 +51,17 @@ class TestEveryRule:
     def test_has_a_table_driven_test(self, rule):
         tests = list(RULES_DIR.rglob("test_*.py")) + list(Path(__file__).parent.glob("test_*.py"))
         name = _module_of(rule)
-        assert any(name in path.read_text(encoding="utf-8") for path in tests), f"no test imports {name}"
+        assert any(name in path.read_text(encoding="utf-8") for path in tests), (
+            f"no test imports {name}"
+        )
 
 
 def _module_of(rule) -> str:
     for path in RULES_DIR.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        if f'id="{rule.meta.id}"' in text or (f'CODE = "{rule.meta.id}"' in text and "RULE = " in text):
+        if f'id="{rule.meta.id}"' in text or (
+            f'CODE = "{rule.meta.id}"' in text and "RULE = " in text
+        ):
             return path.stem
     raise AssertionError(f"no module defines {rule.meta.id}")
 
@@ -66,7 +72,9 @@ def test_ids_are_unique():
 
 
 def test_global_rules_are_the_ones_global_by_nature():
-    global_ids = {rule.meta.id for rule in RULES if isinstance(rule, StatefulRule) and rule.meta.global_state}
+    global_ids = {
+        rule.meta.id for rule in RULES if isinstance(rule, StatefulRule) and rule.meta.global_state
+    }
     assert global_ids == {"C_PRICE", "E1", "F7", "R024", "R025", "R038", "R048", "R058"}
 
 
@@ -83,7 +91,12 @@ def mixed_stream() -> list[dict]:
         canteen.spending("SP-1", 500, category="cash_to_parents", payee_type="parent"),
         canteen.subsidy_claim("CL-1", claimed_yuan=20_000),
         canteen.purchase_order("PO-1", 420),
-        canteen.stock_count("SC-1", canteen.stock_line("RICE-01", opening="1", inbound="1", outbound="3", book="0", counted="0")),
+        canteen.stock_count(
+            "SC-1",
+            canteen.stock_line(
+                "RICE-01", opening="1", inbound="1", outbound="3", book="0", counted="0"
+            ),
+        ),
         procurement.contract("K1", 120_000_000, at="2026-03-10T10:00:00+08:00"),
         procurement.contract("K2", 90_000_000, at="2026-05-10T10:00:00+08:00"),
         procurement.payment("K1", 130_000_000, at="2026-06-10T10:00:00+08:00", payment_id="PAY-1"),
@@ -114,7 +127,24 @@ def run_all(events: list[dict], *, twice: bool = False) -> dict[str, dict]:
 def test_all_rules_together_on_a_mixed_stream():
     alerts = run_all(mixed_stream())
     fired = {alert["rule_id"] for alert in alerts.values()}
-    assert {"E3", "E5", "C7", "C2", "C9", "P3", "P12", "R003", "R018", "R028", "P6", "P10", "F2", "F8", "F11", "F6"} <= fired
+    assert {
+        "E3",
+        "E5",
+        "C7",
+        "C2",
+        "C9",
+        "P3",
+        "P12",
+        "R003",
+        "R018",
+        "R028",
+        "P6",
+        "P10",
+        "F2",
+        "F8",
+        "F11",
+        "F6",
+    } <= fired
 
 
 def test_replay_and_redelivery_give_the_same_alerts():

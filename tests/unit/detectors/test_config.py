@@ -133,8 +133,14 @@ class TestOverrides:
         (base(P3={"enabled": "yes"}), r"rules\.P3\.enabled"),
         (base(P3={"threshold": 1}), r"rules\.P3\.threshold: unknown key"),
         ({**base(), "allowed_lateness_minutes": -5}, "allowed_lateness_minutes"),
-        (base(F6={"parameters": {"retention_days": -1}}), r"rules\.F6\.parameters\.retention_days: -1 不能为负数"),
-        (base(C_PRICE={"parameters": {"ratio": "-1.3"}}), r"rules\.C_PRICE\.parameters\.ratio: '-1.3' 不能为负数"),
+        (
+            base(F6={"parameters": {"retention_days": -1}}),
+            r"rules\.F6\.parameters\.retention_days: -1 不能为负数",
+        ),
+        (
+            base(C_PRICE={"parameters": {"ratio": "-1.3"}}),
+            r"rules\.C_PRICE\.parameters\.ratio: '-1.3' 不能为负数",
+        ),
     ],
 )
 def test_configuration_errors_are_one_line_and_name_the_rule_and_parameter(document, message):

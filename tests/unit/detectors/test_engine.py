@@ -292,10 +292,14 @@ def test_a_step_sees_its_keys_pending_timer():
         seen.append(ctx.timer)
         return Step(None, None)
 
-    timed = StatefulRule(replace(deadline_rule().meta, id="T4"), deadline_rule().state_keys, on_event, on_timer)
+    timed = StatefulRule(
+        replace(deadline_rule().meta, id="T4"), deadline_rule().state_keys, on_event, on_timer
+    )
     engine = engine_for(timed)
     for index in range(2):
-        engine.process(meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT)
+        engine.process(
+            meal(f"m{index}", f"2026-09-01T12:0{index}:00+08:00"), detected_at=DETECTED_AT
+        )
     engine.flush(detected_at=DETECTED_AT)
     assert seen == [None, at("2026-09-02T00:00:00+08:00"), at("2026-09-02T00:00:00+08:00")]
 
@@ -312,7 +316,9 @@ def test_the_step_in_progress_is_named_and_none_between_steps():
         seen.append(engine.step_in_progress())
         return Step(None, None)
 
-    watched = StatefulRule(replace(deadline_rule().meta, id="T5"), deadline_rule().state_keys, on_event, on_timer)
+    watched = StatefulRule(
+        replace(deadline_rule().meta, id="T5"), deadline_rule().state_keys, on_event, on_timer
+    )
     engine = engine_for(watched)
     engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
     assert engine.step_in_progress() is None
@@ -333,10 +339,14 @@ def test_a_skipped_step_is_reported_as_failed_and_the_event_s_other_rules_run():
     engine runs, is skipped as well."""
     skipped = {"T1@1.0.0 event m1"}
     errors = []
-    engine = engine_for(deadline_rule(), counting_rule(), on_rule_error=errors.append, skipped=skipped)
+    engine = engine_for(
+        deadline_rule(), counting_rule(), on_rule_error=errors.append, skipped=skipped
+    )
     engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
     engine.process(meal("m2", "2026-09-01T12:01:00+08:00"), detected_at=DETECTED_AT)
-    assert [(e.rule_id, e.event_id, type(e.cause)) for e in errors] == [("T1", "m1", StepQuarantinedError)]
+    assert [(e.rule_id, e.event_id, type(e.cause)) for e in errors] == [
+        ("T1", "m1", StepQuarantinedError)
+    ]
     assert "T1@1.0.0 event m1" in str(errors[0])
     assert engine.store.get("T2", "500102001|count")["state"]["meals"] == ["m1", "m2"]
     [(_, _, stored)] = [item for item in engine.store.items() if item[0] == "T1"]

@@ -60,7 +60,15 @@ class NoParameters:
     pass
 
 
-def fixture_meta(rule_id: str, kind: RuleKind, area: RiskArea, params: type, types: set[str], *, global_state: bool = False) -> RuleMeta:
+def fixture_meta(
+    rule_id: str,
+    kind: RuleKind,
+    area: RiskArea,
+    params: type,
+    types: set[str],
+    *,
+    global_state: bool = False,
+) -> RuleMeta:
     return RuleMeta(
         id=rule_id,
         version="1.0.0",
@@ -127,7 +135,9 @@ def register(state: dict[str, Any], event: Event, context: RuleContext[NoParamet
     schools = {**state.get("schools", {}), event["schoolid"]: [event["time"], event["id"]]}
     if len(schools) < 2:
         return Step({"schools": schools})
-    latest_school = max(schools, key=lambda school: (datetime.fromisoformat(schools[school][0]), school))
+    latest_school = max(
+        schools, key=lambda school: (datetime.fromisoformat(schools[school][0]), school)
+    )
     found = Finding(
         school_id=latest_school,
         district_id=event.get("districtid"),
@@ -146,10 +156,24 @@ def no_timer(state: dict[str, Any], context: RuleContext[NoParameters]) -> Step:
 
 
 RULES = (
-    SingleEventRule(fixture_meta("TA", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, Limit, {PAYMENT}), large_payment),
-    StatefulRule(fixture_meta("TB", RuleKind.WINDOWED, RiskArea.CANTEEN, Minimum, {MEAL}), meals_key, count_meal, close_day),
+    SingleEventRule(
+        fixture_meta("TA", RuleKind.SINGLE_EVENT, RiskArea.FINANCE, Limit, {PAYMENT}), large_payment
+    ),
     StatefulRule(
-        fixture_meta("TG", RuleKind.JOIN, RiskArea.ENROLLMENT, NoParameters, {REGISTRATION}, global_state=True),
+        fixture_meta("TB", RuleKind.WINDOWED, RiskArea.CANTEEN, Minimum, {MEAL}),
+        meals_key,
+        count_meal,
+        close_day,
+    ),
+    StatefulRule(
+        fixture_meta(
+            "TG",
+            RuleKind.JOIN,
+            RiskArea.ENROLLMENT,
+            NoParameters,
+            {REGISTRATION},
+            global_state=True,
+        ),
         person_key,
         register,
         no_timer,
@@ -166,7 +190,9 @@ BASE = datetime(2024, 9, 2, 8, 0, tzinfo=CHINA_TZ)
 """Day 0 of every fixture stream, 08:00 China time; a school day's events fall between 08:00 and 18:30."""
 
 
-def cloud_event(event_type: str, school: str, number: int, data: dict[str, Any], *, minutes: int = 0) -> dict[str, Any]:
+def cloud_event(
+    event_type: str, school: str, number: int, data: dict[str, Any], *, minutes: int = 0
+) -> dict[str, Any]:
     return {
         "specversion": "1.0",
         "id": f"ev-{event_type.split('.')[3]}-{school}-{number}",
@@ -228,4 +254,9 @@ def district_level_alert(district: str | None = "500102") -> Alert:
         evidence_event_ids=("ev-registration-500102000001-9", "ev-registration-500102000002-9"),
         event_time=BASE,
     )
-    return build_alert(rule_set.get("TG"), found, rules_config_hash=rule_set.config_hash, detected_at=BASE + timedelta(seconds=1))
+    return build_alert(
+        rule_set.get("TG"),
+        found,
+        rules_config_hash=rule_set.config_hash,
+        detected_at=BASE + timedelta(seconds=1),
+    )

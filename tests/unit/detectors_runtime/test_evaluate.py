@@ -32,23 +32,54 @@ def write_lines(path: Path, documents: list[dict]) -> None:
 def test_replay_of_a_simulation_scores_its_ground_truth(tmp_path: Path) -> None:
     events = standard_mix(schools=6, days=2)
     write_lines(tmp_path / "finance.ndjson", [e for e in events if ".finance." in e["type"]])
-    write_lines(tmp_path / "canteen.ndjson", [e for e in reversed(events) if ".canteen." in e["type"]])
+    write_lines(
+        tmp_path / "canteen.ndjson", [e for e in reversed(events) if ".canteen." in e["type"]]
+    )
     write_lines(tmp_path / "enrollment.ndjson", [e for e in events if ".enrollment." in e["type"]])
     truth = [
-        {"rule_id": "TA", "school_id": "500102000000", "subject": {"kind": "account", "id": "ACC-500102000000"}},
-        {"rule_id": "TA", "school_id": "500102000001", "subject": {"kind": "account", "id": "ACC-500102000001"}},
-        {"rule_id": "TB", "school_id": "500102000002", "subject": {"kind": "school", "id": "500102000002"}},
+        {
+            "rule_id": "TA",
+            "school_id": "500102000000",
+            "subject": {"kind": "account", "id": "ACC-500102000000"},
+        },
+        {
+            "rule_id": "TA",
+            "school_id": "500102000001",
+            "subject": {"kind": "account", "id": "ACC-500102000001"},
+        },
+        {
+            "rule_id": "TB",
+            "school_id": "500102000002",
+            "subject": {"kind": "school", "id": "500102000002"},
+        },
     ]
     write_lines(tmp_path / "ground_truth.jsonl", truth)
 
     simulation = read_simulation(tmp_path, KEY)
     assert [e["time"] for e in simulation.events] == sorted(e["time"] for e in simulation.events)
-    alerts = replay_events(fixture_rule_set(), simulation.events, detected_at=datetime.now(UTC)).alerts
-    scores = {s.rule_id: s for s in score((alert_key(a.to_dict()) for a in alerts), truth_keys(simulation.truth))}
+    alerts = replay_events(
+        fixture_rule_set(), simulation.events, detected_at=datetime.now(UTC)
+    ).alerts
+    scores = {
+        s.rule_id: s
+        for s in score((alert_key(a.to_dict()) for a in alerts), truth_keys(simulation.truth))
+    }
 
-    assert (scores["TA"].true_positives, scores["TA"].false_positives, scores["TA"].false_negatives) == (1, 1, 1)
-    assert (scores["TB"].true_positives, scores["TB"].false_positives, scores["TB"].recall) == (1, 5, 1.0)
-    assert (scores["TG"].true_positives, scores["TG"].false_positives, scores["TG"].recall) == (0, 1, None)
+    assert (
+        scores["TA"].true_positives,
+        scores["TA"].false_positives,
+        scores["TA"].false_negatives,
+    ) == (1, 1, 1)
+    assert (scores["TB"].true_positives, scores["TB"].false_positives, scores["TB"].recall) == (
+        1,
+        5,
+        1.0,
+    )
+    assert (scores["TG"].true_positives, scores["TG"].false_positives, scores["TG"].recall) == (
+        0,
+        1,
+        None,
+    )
 
 
 def test_person_subjects_of_the_ground_truth_are_pseudonymized_like_the_events() -> None:
@@ -64,14 +95,27 @@ def test_a_directory_without_ground_truth_is_an_actionable_error(tmp_path: Path)
         read_simulation(tmp_path, KEY)
 
 
-def test_the_report_names_the_rules_configured_otherwise_than_the_simulator_assumes(tmp_path: Path) -> None:
+def test_the_report_names_the_rules_configured_otherwise_than_the_simulator_assumes(
+    tmp_path: Path,
+) -> None:
     write_lines(tmp_path / "finance.ndjson", [payment("500102000001", 1, 5)])
     write_lines(tmp_path / "ground_truth.jsonl", [])
     district = DISTRICTS_DIR / "chongqing.yaml"
 
-    shipped = CliRunner().invoke(app, ["detectors", "evaluate", "--replay-only", "--simulation", str(tmp_path)])
+    shipped = CliRunner().invoke(
+        app, ["detectors", "evaluate", "--replay-only", "--simulation", str(tmp_path)]
+    )
     overridden = CliRunner().invoke(
-        app, ["detectors", "evaluate", "--replay-only", "--simulation", str(tmp_path), "--district", str(district)]
+        app,
+        [
+            "detectors",
+            "evaluate",
+            "--replay-only",
+            "--simulation",
+            str(tmp_path),
+            "--district",
+            str(district),
+        ],
     )
 
     assert shipped.exit_code == 0 and "simulator plants its anomalies" not in shipped.output

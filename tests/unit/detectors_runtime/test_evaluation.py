@@ -16,7 +16,9 @@ from services.detectors.runtime.evaluation import (
 )
 
 
-def key(rule: str, school: str = "500102001", subject: str = "V1", kind: str = "vendor") -> tuple[str, str, str, str]:
+def key(
+    rule: str, school: str = "500102001", subject: str = "V1", kind: str = "vendor"
+) -> tuple[str, str, str, str]:
     return (rule, school, kind, subject)
 
 
@@ -32,7 +34,9 @@ def key(rule: str, school: str = "500102001", subject: str = "V1", kind: str = "
         ([], [], []),
     ],
 )
-def test_score_matches_rule_school_and_subject(alerts: list, truth: list, expected: list[RuleScore]) -> None:
+def test_score_matches_rule_school_and_subject(
+    alerts: list, truth: list, expected: list[RuleScore]
+) -> None:
     assert score(alerts, truth) == expected
 
 
@@ -45,7 +49,12 @@ def test_precision_and_recall_are_undefined_without_a_denominator() -> None:
 
 
 def test_alert_key_reads_alerts_and_ground_truth_lines_alike() -> None:
-    line = {"rule_id": "E1", "school_id": "500102001", "subject": {"kind": "student", "id": "pn:1"}, "time": "x"}
+    line = {
+        "rule_id": "E1",
+        "school_id": "500102001",
+        "subject": {"kind": "student", "id": "pn:1"},
+        "time": "x",
+    }
     assert alert_key(line) == ("E1", "500102001", "student", "pn:1")
     with pytest.raises(GroundTruthError):
         alert_key({"rule_id": "E1", "school_id": "500102001"})
@@ -57,7 +66,9 @@ def test_format_scores_prints_a_dash_for_undefined_ratios() -> None:
     assert text.splitlines()[2].split() == ["P3", "0", "0", "1", "—", "0.000"]
 
 
-def test_the_rules_configured_otherwise_than_shipped_are_named_with_their_shipped_values(tmp_path) -> None:
+def test_the_rules_configured_otherwise_than_shipped_are_named_with_their_shipped_values(
+    tmp_path,
+) -> None:
     shipped = load_rule_set()
     assert changes_from_shipped(shipped, shipped) == []
 
@@ -68,5 +79,9 @@ def test_the_rules_configured_otherwise_than_shipped_are_named_with_their_shippe
     ]
 
     trial = tmp_path / "trial.yaml"
-    trial.write_text("district: trial\nname: trial\nrules:\n  F8:\n    enabled: false\n", encoding="utf-8")
-    assert changes_from_shipped(load_rule_set(None, trial), shipped) == ["F8: 已关闭 / switched off"]
+    trial.write_text(
+        "district: trial\nname: trial\nrules:\n  F8:\n    enabled: false\n", encoding="utf-8"
+    )
+    assert changes_from_shipped(load_rule_set(None, trial), shipped) == [
+        "F8: 已关闭 / switched off"
+    ]

@@ -28,11 +28,16 @@ from tests.unit.detectors_runtime.fixture_rules import (
 )
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
-OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
+OUTPUTS = Outputs(
+    alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6
+)
 
 
 def records(events: list[dict]) -> list[Record]:
-    return [Record("raw", 0, offset, 1_725_000_000.0 + offset, e["schoolid"].encode(), encoded(e)) for offset, e in enumerate(events)]
+    return [
+        Record("raw", 0, offset, 1_725_000_000.0 + offset, e["schoolid"].encode(), encoded(e))
+        for offset, e in enumerate(events)
+    ]
 
 
 def forwarded(forwards: list[Forward]) -> list[Record]:
@@ -54,11 +59,15 @@ class ErrorLog:
 def test_school_and_global_detectors_together_raise_the_alerts_of_one_engine() -> None:
     events = standard_mix(schools=12, days=3)
     rule_set = fixture_rule_set()
-    school = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
+    school = SchoolDetector(
+        rule_set, InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock"
+    )
     global_ = GlobalDetector(rule_set, InMemoryStateStore(), on_rule_error=ErrorLog())
     first = school.process(records(events), detected_at=NOW)
     second = global_.process(forwarded(first.forwards), detected_at=NOW)
-    reference = AllRulesDetector(rule_set, on_rule_error=ErrorLog()).process(records(events), detected_at=NOW)
+    reference = AllRulesDetector(rule_set, on_rule_error=ErrorLog()).process(
+        records(events), detected_at=NOW
+    )
 
     split_ids = {raised.alert.alert_id for raised in first.alerts + second.alerts}
     assert split_ids == {raised.alert.alert_id for raised in reference.alerts}
@@ -67,13 +76,22 @@ def test_school_and_global_detectors_together_raise_the_alerts_of_one_engine() -
 
 
 def test_alerts_carry_the_kafka_timestamp_of_the_record_that_raised_them() -> None:
-    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
-    result = school.process(records([payment("500102000001", 1, 5), payment("500102000001", 2, 900_000)]), detected_at=NOW)
-    assert [(r.alert.rule_id, r.origin_timestamp) for r in result.alerts] == [("TA", 1_725_000_001.0)]
+    school = SchoolDetector(
+        fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock"
+    )
+    result = school.process(
+        records([payment("500102000001", 1, 5), payment("500102000001", 2, 900_000)]),
+        detected_at=NOW,
+    )
+    assert [(r.alert.rule_id, r.origin_timestamp) for r in result.alerts] == [
+        ("TA", 1_725_000_001.0)
+    ]
 
 
 def test_unusable_records_are_rejected_and_the_batch_goes_on() -> None:
-    school = SchoolDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock")
+    school = SchoolDetector(
+        fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog(), clock_topic="t.clock"
+    )
     good = records([payment("500102000001", 1, 900_000)])[0]
     bad = dataclasses.replace(good, offset=7, value=b"garbage")
     result = school.process([bad, good], detected_at=NOW)
@@ -88,9 +106,9 @@ def test_a_failing_rule_is_reported_and_the_other_rules_still_see_the_event() ->
     broken = SingleEventRule(dataclasses.replace(RULES[0].meta, id="TX"), explode)
     rule_set = build_rule_set((broken, RULES[0]), {"version": "t"})
     errors = ErrorLog()
-    result = SchoolDetector(rule_set, InMemoryStateStore(), on_rule_error=errors, clock_topic="t.clock").process(
-        records([payment("500102000001", 1, 900_000)]), detected_at=NOW
-    )
+    result = SchoolDetector(
+        rule_set, InMemoryStateStore(), on_rule_error=errors, clock_topic="t.clock"
+    ).process(records([payment("500102000001", 1, 900_000)]), detected_at=NOW)
     assert [r.alert.rule_id for r in result.alerts] == ["TA"]
     assert [(e.rule_id, e.event_id) for e in errors.errors] == [("TX", "ev-finance-500102000001-1")]
     assert result.rejected == []
@@ -106,13 +124,17 @@ def test_a_repartitioned_copy_updates_only_the_key_it_was_routed_by() -> None:
     store = InMemoryStateStore()
     event = registration("500102000001", 1, "P1")
     copy = Forward(global_key("person", "P1"), "TG", event, None)
-    GlobalDetector(rule_set, store, on_rule_error=ErrorLog()).process(forwarded([copy]), detected_at=NOW)
+    GlobalDetector(rule_set, store, on_rule_error=ErrorLog()).process(
+        forwarded([copy]), detected_at=NOW
+    )
     assert [key for _, key, _ in store.items()] == [global_key("person", "P1")]
 
 
 def test_restart_rebuilds_timers_from_the_store_and_keeps_the_watermark() -> None:
     store = InMemoryStateStore()
-    school = SchoolDetector(fixture_rule_set(), store, on_rule_error=ErrorLog(), clock_topic="t.clock")
+    school = SchoolDetector(
+        fixture_rule_set(), store, on_rule_error=ErrorLog(), clock_topic="t.clock"
+    )
     day_one = [meal("500102000001", n, minutes=n) for n in range(3)]
     school.process(records(day_one), detected_at=NOW)
     school.restart()
@@ -123,7 +145,10 @@ def test_restart_rebuilds_timers_from_the_store_and_keeps_the_watermark() -> Non
 
 def test_a_bundle_forward_of_a_rule_not_enabled_is_rejected_alone() -> None:
     event = registration("500102000001", 1, "P1")
-    forwards = [Forward(global_key("person", "P1"), "TX", event, None), Forward(global_key("person", "P1"), "TG", event, 2.0)]
+    forwards = [
+        Forward(global_key("person", "P1"), "TX", event, None),
+        Forward(global_key("person", "P1"), "TG", event, 2.0),
+    ]
     global_ = GlobalDetector(fixture_rule_set(), InMemoryStateStore(), on_rule_error=ErrorLog())
     result = global_.process(forwarded(forwards), detected_at=NOW)
     assert [(r.item, r.problem.rule) for r in result.rejected] == [(0, "rules_config")]

@@ -52,7 +52,11 @@ class ScriptedQuarantine(Quarantine):
 
 def test_a_followed_quarantine_changes_its_labels_in_place_and_outlives_a_failed_read() -> None:
     quarantine = ScriptedQuarantine(
-        [{"F6@1.2.0 event ev-41": {}}, KafkaConnectionError("the broker is unreachable"), {"E2@1.1.0 event ev-7": {}}]
+        [
+            {"F6@1.2.0 event ev-41": {}},
+            KafkaConnectionError("the broker is unreachable"),
+            {"E2@1.1.0 event ev-7": {}},
+        ]
     )
     labels = quarantine.labels  # what the engines hold
     quarantine.follow(0.01)

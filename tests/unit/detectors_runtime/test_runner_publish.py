@@ -21,7 +21,9 @@ from services.detectors.runtime.runner import (
 )
 from tests.unit.detectors_runtime.fixture_rules import district_level_alert, registration
 
-OUTPUTS = Outputs(alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6)
+OUTPUTS = Outputs(
+    alerts="t.alerts", deadletter="t.deadletter", repartitioned="t.global", partitions=6
+)
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 
 
@@ -48,7 +50,9 @@ def test_an_alert_with_neither_school_nor_district_is_dead_lettered() -> None:
     assert [rule for rule, _ in planned.invalid_alerts] == [alert.rule_id]
 
 
-def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_school_global_key_or_declaration() -> None:
+def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_school_global_key_or_declaration() -> (
+    None
+):
     changes = {
         "C_MEALS|S001|meals": b'{"state":{"n":1},"timer":null}',
         "E1|global|registrations#3": b'{"state":{"a":1}}',
@@ -66,13 +70,19 @@ def test_changed_state_is_one_changelog_record_per_key_in_the_partition_of_its_s
     assert records[2].value is None  # a tombstone: the key was deleted
 
 
-def test_forwards_travel_in_one_bundle_per_partition_in_batch_order_with_the_earliest_timestamp() -> None:
+def test_forwards_travel_in_one_bundle_per_partition_in_batch_order_with_the_earliest_timestamp() -> (
+    None
+):
     event = registration("500102000001", 1, "P1")
     forwards = [Forward(f"global|person|P{n}", "TG", event, 100.0 - n) for n in range(40)]
     records = bundles(forwards, OUTPUTS)
     assert len(records) == len({partition_for(f.state_key, 6) for f in forwards})
     for record in records:
-        carried = read_forwarded(Record(record.topic, record.partition or 0, 0, record.timestamp, record.key, record.value))
+        carried = read_forwarded(
+            Record(
+                record.topic, record.partition or 0, 0, record.timestamp, record.key, record.value
+            )
+        )
         assert carried == [f for f in forwards if partition_for(f.state_key, 6) == record.partition]
         assert record.topic == "t.global" and record.timestamp == min(f.timestamp for f in carried)
 

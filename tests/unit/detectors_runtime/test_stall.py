@@ -56,7 +56,9 @@ class Worker:
             self.metrics,
             watch,
             clock=lambda: next(clock),
-            on_stall=lambda waited, backlog, batches, hung: self.stalls.append((waited, backlog, batches, hung)),
+            on_stall=lambda waited, backlog, batches, hung: self.stalls.append(
+                (waited, backlog, batches, hung)
+            ),
         )
 
     def measure(self, backlog: int) -> float | None:
@@ -77,7 +79,9 @@ def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
     worker.measure(9)
     worker.metrics.note_read(700.0)
     worker.measure(9)
-    worker.recovery._last_active_event_processed_at = time.monotonic() - 2.0  # a changelog record 2 s ago
+    worker.recovery._last_active_event_processed_at = (
+        time.monotonic() - 2.0
+    )  # a changelog record 2 s ago
     worker.measure(9)
     assert worker.stalls == []
     assert abs(worker.metrics.last_read - 1498.0) < 1.0  # and the last-event metric says so
@@ -90,13 +94,34 @@ def test_records_read_and_a_recovery_that_moves_are_progress() -> None:
 def test_a_stall_names_the_batch_that_never_finished() -> None:
     worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 800.0])
     worker.measure(9)
-    worker.metrics.batch_begun("school", [_record("raw.finance", 3, 41), _record("clock", 0, 7), _record("raw.finance", 3, 44)], 90.0)
+    worker.metrics.batch_begun(
+        "school",
+        [_record("raw.finance", 3, 41), _record("clock", 0, 7), _record("raw.finance", 3, 44)],
+        90.0,
+    )
     worker.metrics.batch_begun("global", [], 95.0)
     worker.metrics.batch_done("global")
     worker.measure(9)
-    assert worker.stalls == [(800.0, 9, {"school": BatchInProgress(710.0, 3, {"raw.finance/3": (41, 44), "clock/0": (7, 7)})}, [])]
-    assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "school"}) == 90.0
-    assert worker.metrics.registry.get_sample_value("qinglian_detectors_batch_started_timestamp_seconds", {"agent": "global"}) == 0
+    assert worker.stalls == [
+        (
+            800.0,
+            9,
+            {"school": BatchInProgress(710.0, 3, {"raw.finance/3": (41, 44), "clock/0": (7, 7)})},
+            [],
+        )
+    ]
+    assert (
+        worker.metrics.registry.get_sample_value(
+            "qinglian_detectors_batch_started_timestamp_seconds", {"agent": "school"}
+        )
+        == 90.0
+    )
+    assert (
+        worker.metrics.registry.get_sample_value(
+            "qinglian_detectors_batch_started_timestamp_seconds", {"agent": "global"}
+        )
+        == 0
+    )
 
 
 def _record(topic: str, partition: int, offset: int) -> Record:
@@ -115,18 +140,25 @@ def test_a_stalled_worker_logs_why_and_exits_with_status_75() -> None:
         "exit_stalled(612.4, 37, {'school': BatchInProgress(610.0, 2, {'raw.finance/3': (41, 44)})})\n"
         "print('not reached')"
     )
-    finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    finished = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert finished.returncode == EXIT_STALLED == 75
     assert "not reached" not in finished.stdout
     output = finished.stdout + finished.stderr
     assert "detector_stalled" in output
     assert "read nothing for 612 s with 37 messages waiting" in output
-    assert "the school agent's batch of 2 records has run 610 s (raw.finance/3 offsets 41–44)" in output
+    assert (
+        "the school agent's batch of 2 records has run 610 s (raw.finance/3 offsets 41–44)"
+        in output
+    )
 
 
 def test_a_stall_with_no_batch_in_progress_is_the_consumer_fetching_nothing() -> None:
     code = "from services.detectors.runtime.stall import exit_stalled; exit_stalled(700.0, 5, {})"
-    finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    finished = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert finished.returncode == EXIT_STALLED
     assert "no batch in progress: the consumer fetched nothing" in finished.stdout + finished.stderr
 
@@ -139,17 +171,23 @@ def test_a_step_seen_running_for_half_the_limit_is_hung() -> None:
     running = {"school": BatchInProgress(10.0, 3, {"raw.finance/3": (41, 44)}, STEP)}
     assert steps.hung(100.0, running, at_least=300.0) == []
     assert steps.hung(399.0, running, at_least=300.0) == []
-    assert steps.hung(400.0, running, at_least=300.0) == [HungStep(STEP, 300.0, "raw.finance/3 offsets 41–44")]
+    assert steps.hung(400.0, running, at_least=300.0) == [
+        HungStep(STEP, 300.0, "raw.finance/3 offsets 41–44")
+    ]
 
 
 def test_another_step_or_none_starts_the_count_again() -> None:
     steps = StepWatch()
     batch = BatchInProgress(10.0, 3, {"raw.finance/3": (41, 44)}, STEP)
     steps.hung(100.0, {"school": batch}, at_least=300.0)
-    next_step = BatchInProgress(20.0, 3, {"raw.finance/3": (41, 44)}, RuleStep("F6", "1.2.0", "ev-42"))
+    next_step = BatchInProgress(
+        20.0, 3, {"raw.finance/3": (41, 44)}, RuleStep("F6", "1.2.0", "ev-42")
+    )
     assert steps.hung(400.0, {"school": next_step}, at_least=300.0) == []  # a slow batch, moving
     steps.hung(500.0, {}, at_least=300.0)
-    assert steps.hung(800.0, {"school": batch}, at_least=300.0) == []  # the same step, met again later
+    assert (
+        steps.hung(800.0, {"school": batch}, at_least=300.0) == []
+    )  # the same step, met again later
     assert len(steps.hung(1100.0, {"school": batch}, at_least=300.0)) == 1
 
 
@@ -181,7 +219,9 @@ def test_a_stall_in_a_rule_step_quarantines_it_then_exits() -> None:
             "             [HungStep(step, 605.0, 'raw.finance/3 offsets 41–44')], quarantine=quarantine)\n"
             "print('not reached')"
         )
-        finished = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+        finished = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+        )
         assert finished.returncode == EXIT_STALLED
         output = finished.stdout + finished.stderr
         assert "not reached" not in output

@@ -24,7 +24,9 @@ def test_reads_see_this_batchs_writes_before_the_table() -> None:
     store.delete("TB", "s1|b")
     assert store.get("TB", "s1|a") == entry(10)
     assert store.get("TB", "s1|b") is None
-    assert table == {"TB|s1|a": entry(1), "TB|s1|b": entry(2)}, "the table is only written by the runtime"
+    assert table == {"TB|s1|a": entry(1), "TB|s1|b": entry(2)}, (
+        "the table is only written by the runtime"
+    )
 
 
 def test_take_changes_returns_each_changed_key_once_as_json_with_deletions_as_none() -> None:
@@ -32,7 +34,10 @@ def test_take_changes_returns_each_changed_key_once_as_json_with_deletions_as_no
     put(store, "TB", "s1|a", entry(1))
     put(store, "TB", "s1|a", entry(2))
     store.delete("TG", "global|p")
-    assert store.take_changes() == {"TB|s1|a": b'{"state":{"n":2},"timer":null}', "TG|global|p": None}
+    assert store.take_changes() == {
+        "TB|s1|a": b'{"state":{"n":2},"timer":null}',
+        "TG|global|p": None,
+    }
     assert store.take_changes() == {}
 
 

@@ -146,6 +146,8 @@ def test_the_deployed_sources_file_loads_with_its_pull_only_source_keyless() -> 
     deployed = Path(__file__).resolve().parents[3] / "deploy" / "ingest" / "sources.yaml"
     environ = {"FULING_FINANCE_KEY": "a", "FULING_CANTEEN_KEY_OLD": "b", "FULING_CANTEEN_KEY": "c"}
     registry = load_sources(deployed, environ)
-    assert {source.source_id for source in registry.sources.values() if not source.keys} == {
-        source.source_id for source in registry.sources.values() if not source.may_push
-    } != set()
+    assert (
+        {source.source_id for source in registry.sources.values() if not source.keys}
+        == {source.source_id for source in registry.sources.values() if not source.may_push}
+        != set()
+    )

@@ -16,7 +16,10 @@ def run_cli(*arguments: str, env: dict[str, str] | None = None) -> subprocess.Co
         [sys.executable, "-m", "qinglian", *arguments],
         capture_output=True,
         text=True,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("QINGLIAN_")}, **(env or {})},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("QINGLIAN_")},
+            **(env or {}),
+        },
         timeout=60,
         check=False,
     )
@@ -39,7 +42,9 @@ def test_unknown_setting() -> None:
 def test_unknown_key_in_config_file(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("no_such_setting = 1\n")
-    assert_one_line_error(run_cli("--config", str(config), "config"), "unknown setting 'no_such_setting'")
+    assert_one_line_error(
+        run_cli("--config", str(config), "config"), "unknown setting 'no_such_setting'"
+    )
 
 
 def test_unreachable_broker() -> None:
@@ -53,13 +58,17 @@ def test_port_in_use(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = run_cli(
-            "stack", "up",
+            "stack",
+            "up",
             env={"QINGLIAN_KAFKA_PORT": str(port), "QINGLIAN_STATE_DIR": str(tmp_path / "state")},
         )
     assert_one_line_error(result, f"port {port} needed by Kafka is in use")
 
 
-@pytest.mark.parametrize("command", [[], ["stack"], ["contracts"], ["ingest"], ["rules"], ["alerting"], ["db"], ["audit"], ["dlq"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["stack"], ["contracts"], ["ingest"], ["rules"], ["alerting"], ["db"], ["audit"], ["dlq"]],
+)
 def test_help_everywhere(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -68,9 +77,18 @@ def test_help_everywhere(command: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("through", "expected"),
-    [("2099-01-01T00:00+08:00", "later than now"), ("next monday", "not an RFC 3339 time or a date")],
+    [
+        ("2099-01-01T00:00+08:00", "later than now"),
+        ("next monday", "not an RFC 3339 time or a date"),
+    ],
 )
 def test_a_clock_declaration_that_cannot_be_true(through: str, expected: str) -> None:
     # Refused before any broker is contacted: the bootstrap address here is unreachable.
-    result = run_cli("detectors", "clock", "--through", through, env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"})
+    result = run_cli(
+        "detectors",
+        "clock",
+        "--through",
+        through,
+        env={"QINGLIAN_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
+    )
     assert_one_line_error(result, expected)

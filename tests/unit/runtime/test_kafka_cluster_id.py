@@ -14,7 +14,9 @@ PLAIN = uuid.UUID(int=7)
 def test_an_id_that_would_start_with_a_dash_is_drawn_again() -> None:
     assert base64.urlsafe_b64encode(STARTS_WITH_DASH.bytes).decode().startswith("-")
     drawn = iter([STARTS_WITH_DASH, PLAIN])
-    assert new_cluster_id(lambda: next(drawn)) == base64.urlsafe_b64encode(PLAIN.bytes).decode().rstrip("=")
+    assert new_cluster_id(lambda: next(drawn)) == base64.urlsafe_b64encode(
+        PLAIN.bytes
+    ).decode().rstrip("=")
 
 
 def test_a_cluster_id_is_22_url_safe_characters() -> None:

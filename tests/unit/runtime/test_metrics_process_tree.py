@@ -14,7 +14,9 @@ HOLD_64_MB = "import sys, time; block = bytearray(64 * 1024 * 1024); sys.stdout.
 
 
 def resident_bytes(collector: ProcessTreeCollector) -> float:
-    [memory] = [family for family in collector.collect() if family.name == "process_resident_memory_bytes"]
+    [memory] = [
+        family for family in collector.collect() if family.name == "process_resident_memory_bytes"
+    ]
     return memory.samples[0].value
 
 
@@ -41,6 +43,10 @@ def test_a_child_process_memory_is_counted_with_its_parent() -> None:
 
 
 def test_cpu_time_is_a_counter_of_seconds() -> None:
-    [cpu] = [family for family in ProcessTreeCollector(os.getpid()).collect() if family.name == "process_cpu_seconds"]
+    [cpu] = [
+        family
+        for family in ProcessTreeCollector(os.getpid()).collect()
+        if family.name == "process_cpu_seconds"
+    ]
     assert cpu.type == "counter" and cpu.samples[0].name == "process_cpu_seconds_total"
     assert cpu.samples[0].value > 0

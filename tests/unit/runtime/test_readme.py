@@ -12,7 +12,9 @@ README = (project_root() / "README.md").read_text()
 def test_configuration_table_matches_the_settings() -> None:
     start, end = "<!-- configuration-table:start -->", "<!-- configuration-table:end -->"
     documented = README[README.index(start) + len(start) : README.index(end)].strip()
-    assert documented == configuration_table(), "README is stale: paste the output of `qinglian config --markdown`"
+    assert documented == configuration_table(), (
+        "README is stale: paste the output of `qinglian config --markdown`"
+    )
 
 
 def test_exactly_two_set_up_commands() -> None:

@@ -15,10 +15,16 @@ def _exited(supervisor: Supervisor) -> None:
         service.process.wait(timeout=60)
 
 
-def test_a_service_that_exits_with_a_restart_status_is_started_again_and_others_fail(tmp_path: Path) -> None:
+def test_a_service_that_exits_with_a_restart_status_is_started_again_and_others_fail(
+    tmp_path: Path,
+) -> None:
     supervisor = Supervisor(tmp_path)
-    restarting = supervisor.start(ServiceSpec("restarting", ("no-such-command",), restart_on=frozenset({USAGE_ERROR})))
-    failing = supervisor.start(ServiceSpec("failing", ("no-such-command",), restart_on=frozenset({75})))
+    restarting = supervisor.start(
+        ServiceSpec("restarting", ("no-such-command",), restart_on=frozenset({USAGE_ERROR}))
+    )
+    failing = supervisor.start(
+        ServiceSpec("failing", ("no-such-command",), restart_on=frozenset({75}))
+    )
     try:
         _exited(supervisor)
         first = restarting.process

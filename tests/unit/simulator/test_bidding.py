@@ -10,7 +10,9 @@ from services.ingest.simulator.procurement.bidding import Bidding, Rigging
 
 
 def vendors(kind: str, count: int, prefix: str) -> tuple[Vendor, ...]:
-    return tuple(Vendor(f"{prefix}{n:04d}", f"{prefix} {n}", kind, f"ACC-{prefix}{n}") for n in range(count))
+    return tuple(
+        Vendor(f"{prefix}{n:04d}", f"{prefix} {n}", kind, f"ACC-{prefix}{n}") for n in range(count)
+    )
 
 
 def test_disqualified_bids_never_repeat_another_bids_price() -> None:

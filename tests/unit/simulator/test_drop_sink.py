@@ -31,7 +31,9 @@ def connectors_file(
 ) -> Path:
     """The deployed canteen drop connector alone, pointed at ``drop``; ``edit`` changes its file entry."""
     document = yaml.safe_load(DEPLOYED_CONNECTORS.read_text(encoding="utf-8"))
-    document["connectors"] = [entry for entry in document["connectors"] if entry["kind"] == "file_drop"]
+    document["connectors"] = [
+        entry for entry in document["connectors"] if entry["kind"] == "file_drop"
+    ]
     for entry in document["connectors"]:
         entry["folder"] = str(drop)
         entry["files"][0]["district_id"] = {"value": "500102"}

@@ -230,10 +230,15 @@ def test_large_payments_cite_an_earlier_meeting_that_approved_them(normal_run: O
     ("day", "following"),
     [
         (date(2025, 9, 1), date(2025, 9, 8)),  # an ordinary week
-        (date(2025, 9, 29), date(2025, 10, 9)),  # across 国庆: the week of 6 October opens on Thursday the 9th
+        (
+            date(2025, 9, 29),
+            date(2025, 10, 9),
+        ),  # across 国庆: the week of 6 October opens on Thursday the 9th
     ],
 )
-def test_a_meeting_approves_the_payments_due_until_the_next_meeting(day: date, following: date) -> None:
+def test_a_meeting_approves_the_payments_due_until_the_next_meeting(
+    day: date, following: date
+) -> None:
     """The weekly meeting covers the large payments up to the next one, however long a holiday
     lies between: contract payments due on 9 October 2025 had no meeting (F11 alerted them)."""
     assert next_meeting_day(day) == following

@@ -17,4 +17,6 @@ from services.alerting.adapters.migrator import HISTORY
 from services.alerting.adapters.orm import ModelBase
 
 url = context.config.attributes.get("database_url") or load_settings().database_url
-run_migrations(context, create_database_engine(url), ModelBase.metadata, version_table=HISTORY.version_table)
+run_migrations(
+    context, create_database_engine(url), ModelBase.metadata, version_table=HISTORY.version_table
+)

@@ -41,17 +41,22 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 class SqlCheckpointStore:
     def __init__(self, engine: Engine) -> None:
         if engine.dialect.name not in _INSERTS:
-            raise ValueError(f"the checkpoint store supports PostgreSQL and SQLite, not {engine.dialect.name}")
+            raise ValueError(
+                f"the checkpoint store supports PostgreSQL and SQLite, not {engine.dialect.name}"
+            )
         self._engine = engine
         self._insert = _INSERTS[engine.dialect.name]
 
     def load(self, connector_id: str) -> dict[str, Checkpoint]:
-        query = sa.select(connector_checkpoints).where(connector_checkpoints.c.connector_id == connector_id)
+        query = sa.select(connector_checkpoints).where(
+            connector_checkpoints.c.connector_id == connector_id
+        )
         return {saved.checkpoint.stream: saved.checkpoint for saved in self._select(query)}
 
     def load_stream(self, connector_id: str, stream: str) -> Checkpoint | None:
         query = sa.select(connector_checkpoints).where(
-            connector_checkpoints.c.connector_id == connector_id, connector_checkpoints.c.stream == stream
+            connector_checkpoints.c.connector_id == connector_id,
+            connector_checkpoints.c.stream == stream,
         )
         found = self._select(query)
         return found[0].checkpoint if found else None
@@ -91,7 +96,11 @@ class InMemoryCheckpointStore:
         self.rows: dict[tuple[str, str], SavedCheckpoint] = {}
 
     def load(self, connector_id: str) -> dict[str, Checkpoint]:
-        return {stream: s.checkpoint for (owner, stream), s in self.rows.items() if owner == connector_id}
+        return {
+            stream: s.checkpoint
+            for (owner, stream), s in self.rows.items()
+            if owner == connector_id
+        }
 
     def load_stream(self, connector_id: str, stream: str) -> Checkpoint | None:
         saved = self.rows.get((connector_id, stream))
@@ -101,7 +110,9 @@ class InMemoryCheckpointStore:
         return [self.rows[key] for key in sorted(self.rows)]
 
     def save(self, connector_id: str, checkpoint: Checkpoint, saved_at: datetime) -> None:
-        self.rows[(connector_id, checkpoint.stream)] = SavedCheckpoint(connector_id, checkpoint, saved_at)
+        self.rows[(connector_id, checkpoint.stream)] = SavedCheckpoint(
+            connector_id, checkpoint, saved_at
+        )
 
 
 @contextmanager

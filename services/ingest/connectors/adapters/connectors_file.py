@@ -62,16 +62,23 @@ def load_connectors(path: Path, environ: Mapping[str, str] | None = None) -> lis
         raise ConnectorsFileError(f"连接器文件格式错误 / {path} is not valid YAML: {exc}") from exc
     entries = document.get("connectors") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise ConnectorsFileError(f"连接器文件无效 / {path}: expected a non-empty 'connectors' list")
+        raise ConnectorsFileError(
+            f"连接器文件无效 / {path}: expected a non-empty 'connectors' list"
+        )
     base = path.parent
     try:
-        specs = [_connector(_Entry(entry, f"connectors[{n}]"), environ, base) for n, entry in enumerate(entries)]
+        specs = [
+            _connector(_Entry(entry, f"connectors[{n}]"), environ, base)
+            for n, entry in enumerate(entries)
+        ]
     except _Invalid as exc:
         raise ConnectorsFileError(f"连接器文件无效 / {path}: {exc}") from exc
     ids = [spec.common.connector_id for spec in specs]
     duplicated = sorted({connector_id for connector_id in ids if ids.count(connector_id) > 1})
     if duplicated:
-        raise ConnectorsFileError(f"连接器文件无效 / {path}: connector id '{duplicated[0]}' is used twice")
+        raise ConnectorsFileError(
+            f"连接器文件无效 / {path}: connector id '{duplicated[0]}' is used twice"
+        )
     return specs
 
 
@@ -106,7 +113,11 @@ class _Entry:
         value = self.raw.get(name, default)
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not value or not all(isinstance(v, str | int) for v in value):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str | int) for v in value)
+        ):
             raise self.fail(name, "a non-empty list of strings is required")
         return tuple(str(v) for v in value)
 
@@ -127,7 +138,9 @@ class _Entry:
         if variable is None:
             return None
         if not isinstance(variable, str) or variable.startswith(ENV_PREFIX):
-            raise self.fail(f"{name}_env", f"name an environment variable not starting with {ENV_PREFIX}")
+            raise self.fail(
+                f"{name}_env", f"name an environment variable not starting with {ENV_PREFIX}"
+            )
         if variable not in environ:
             raise self.fail(f"{name}_env", f"environment variable {variable} is not set")
         return environ[variable]
@@ -136,21 +149,29 @@ class _Entry:
 def _connector(entry: _Entry, environ: Mapping[str, str], base: Path) -> ConnectorSpec:
     connector_id = entry.text("id")
     if not CONNECTOR_ID.fullmatch(connector_id):
-        raise entry.fail("id", "use letters, digits, '.', '_' and '-' (at most 128), e.g. fuling-canteen-staging")
+        raise entry.fail(
+            "id", "use letters, digits, '.', '_' and '-' (at most 128), e.g. fuling-canteen-staging"
+        )
     entry.label = f"connector '{connector_id}'"
     try:
         kind = Kind(entry.text("kind"))
     except ValueError:
-        raise entry.fail("kind", f"choose one of {', '.join(kind.value for kind in Kind)}") from None
+        raise entry.fail(
+            "kind", f"choose one of {', '.join(kind.value for kind in Kind)}"
+        ) from None
     common = _common(entry, connector_id, kind)
     if kind is Kind.STAGING_DB:
         return StagingSpec(
-            common, _database_url(entry, environ), tuple(_table(t, common) for t in entry.entries("tables"))
+            common,
+            _database_url(entry, environ),
+            tuple(_table(t, common) for t in entry.entries("tables")),
         )
     if kind is Kind.REST_API:
         return _rest(entry, common, environ)
     if kind is Kind.FILE_DROP:
-        return FolderSpec(common, _folder(entry, base), tuple(_file(f, common) for f in entry.entries("files")))
+        return FolderSpec(
+            common, _folder(entry, base), tuple(_file(f, common) for f in entry.entries("files"))
+        )
     return OcdsSpec(
         common,
         _folder(entry, base),
@@ -168,7 +189,9 @@ def _common(entry: _Entry, connector_id: str, kind: Kind) -> Common:
         raise entry.fail("timezone", f"unknown time zone {zone_name!r}") from None
     event_source = entry.text("event_source", f"/connectors/{connector_id}")
     if not EVENT_SOURCE.fullmatch(event_source.replace("{school_id}", "500102001")):
-        raise entry.fail("event_source", "a path like /schools/{school_id}/canteen (letters, digits, . _ ~ -)")
+        raise entry.fail(
+            "event_source", "a path like /schools/{school_id}/canteen (letters, digits, . _ ~ -)"
+        )
     return Common(
         connector_id=connector_id,
         name=str(entry.raw.get("name", connector_id)),
@@ -190,7 +213,9 @@ def _database_url(entry: _Entry, environ: Mapping[str, str]) -> str:
     except ArgumentError:
         raise entry.fail("url", "not a SQLAlchemy database URL") from None
     if password:
-        raise entry.fail("url", "holds a password: put the URL in an environment variable and name it in url_env")
+        raise entry.fail(
+            "url", "holds a password: put the URL in an environment variable and name it in url_env"
+        )
     return url
 
 
@@ -203,7 +228,9 @@ def _table(entry: _Entry, common: Common) -> TableSpec:
     primary_key = entry.text("primary_key", "id")
     updated_at = entry.text("updated_at", "updated_at")
     mapping = _mapping(entry, common, default_key=(primary_key,), default_version=updated_at)
-    return TableSpec(entry.text("table"), primary_key, updated_at, mapping, schema=entry.optional_text("schema"))
+    return TableSpec(
+        entry.text("table"), primary_key, updated_at, mapping, schema=entry.optional_text("schema")
+    )
 
 
 def _rest(entry: _Entry, common: Common, environ: Mapping[str, str]) -> RestSpec:
@@ -272,7 +299,8 @@ def _mapping(
         registry.type_info(event_type)
     except UnknownEventType:
         raise entry.fail(
-            "event_type", f"{event_type} is not a published contract (see `qinglian contracts list`)"
+            "event_type",
+            f"{event_type} is not a published contract (see `qinglian contracts list`)",
         ) from None
     fields = _Entry(entry.table("fields"), f"{entry.label}.fields")
     if not fields.raw:
@@ -282,8 +310,12 @@ def _mapping(
         event_type=event_type,
         school_id=_rule(entry, "school_id", common, default_convert="text"),
         time=_rule(entry, "time", common, default_convert="local_time"),
-        subject=_rule(entry, "subject", common, default_convert="text") if "subject" in entry.raw else None,
-        district_id=_rule(entry, "district_id", common, default_convert="text") if "district_id" in entry.raw else None,
+        subject=_rule(entry, "subject", common, default_convert="text")
+        if "subject" in entry.raw
+        else None,
+        district_id=_rule(entry, "district_id", common, default_convert="text")
+        if "district_id" in entry.raw
+        else None,
         fields=tuple(_field(fields, name, common) for name in fields.raw),
         key=key,
         version=entry.optional_text("version") if "version" in entry.raw else default_version,

@@ -25,7 +25,9 @@ LAG_METRIC = "qinglian_ingest_connector_lag_seconds"
 
 
 class ConnectorMetrics:
-    def __init__(self, registry: CollectorRegistry, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._records = Counter(
             "qinglian_ingest_connector_records_total",
             "Records pulled by a connector, by outcome of the ingest use case.",
@@ -69,7 +71,10 @@ class ConnectorMetrics:
     def lags(self) -> dict[str, float]:
         now = self._clock()
         with self._lock:
-            return {connector: (now - mark).total_seconds() for connector, mark in self._watermarks.items()}
+            return {
+                connector: (now - mark).total_seconds()
+                for connector, mark in self._watermarks.items()
+            }
 
 
 class _LagCollector(Collector):
@@ -78,7 +83,9 @@ class _LagCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
-            LAG_METRIC, "Seconds between now and the newest source time the connector stored.", labels=["connector"]
+            LAG_METRIC,
+            "Seconds between now and the newest source time the connector stored.",
+            labels=["connector"],
         )
         for connector, lag in sorted(self._metrics.lags().items()):
             family.add_metric([connector], lag)

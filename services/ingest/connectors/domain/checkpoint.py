@@ -38,7 +38,9 @@ class Batch:
 
     items: list[object]
     checkpoint: Checkpoint
-    origins: list[int] = field(default_factory=list)  # per item: the source row or line it came from
+    origins: list[int] = field(
+        default_factory=list
+    )  # per item: the source row or line it came from
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -61,7 +61,9 @@ def _decimal(value: object) -> Decimal:
 
 def _text(value: object) -> str:
     whole_float = isinstance(value, float) and value.is_integer()
-    whole_decimal = isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    whole_decimal = (
+        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    )
     if whole_float or whole_decimal:
         return str(int(value))  # type: ignore[arg-type]
     return str(value).strip()
@@ -142,7 +144,9 @@ def _boolean(value: object) -> bool:
 def _codes(table: Mapping[str, object]) -> Converter:
     reverse = {value: code for code, value in table.items()}
     if len(reverse) != len(table):
-        raise ValueError("a codes table must map each code to a different value, so it can be written back")
+        raise ValueError(
+            "a codes table must map each code to a different value, so it can be written back"
+        )
 
     def forward(value: object) -> object:
         code = _text(value)

@@ -86,7 +86,11 @@ class RecordMapping:
     _columns_by_path: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_path = {format_path(path, "data"): rule.column for path, rule in self.fields if rule.column is not None}
+        by_path = {
+            format_path(path, "data"): rule.column
+            for path, rule in self.fields
+            if rule.column is not None
+        }
         for attribute, rule in self.envelope_rules():
             if rule.column is not None:
                 by_path[attribute] = rule.column
@@ -111,7 +115,9 @@ class RecordMapping:
     @property
     def columns(self) -> frozenset[str]:
         """Every column the mapping reads."""
-        return frozenset({*self._columns_by_path.values(), *self.key, *([self.version] if self.version else [])})
+        return frozenset(
+            {*self._columns_by_path.values(), *self.key, *([self.version] if self.version else [])}
+        )
 
     def column_of(self, violation_path: str) -> str | None:
         """The source column behind a contract violation path (the longest mapped prefix)."""
@@ -133,7 +139,9 @@ def event_id(*parts: object) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(str(part) for part in parts)))
 
 
-def to_event(mapping: RecordMapping, record: Mapping[str, object], *, source: str, event_id: str) -> dict[str, Any]:
+def to_event(
+    mapping: RecordMapping, record: Mapping[str, object], *, source: str, event_id: str
+) -> dict[str, Any]:
     """The CloudEvent for one record; ``source`` may hold ``{school_id}``. Not validated here."""
     data: dict[str, Any] = {}
     for path, rule in mapping.fields:

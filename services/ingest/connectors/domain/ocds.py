@@ -61,7 +61,14 @@ SCHOOL_ID_SCHEME = "CN-EDU-SCHOOL"
 ORG_ID_SCHEME = "CN-USCC"
 ACCEPTANCE_MILESTONE = "acceptance"
 METHOD_ONLY_TENDER = frozenset(
-    {"id", "classification", "mainProcurementCategory", "procurementMethod", "procurementMethodDetails", "items"}
+    {
+        "id",
+        "classification",
+        "mainProcurementCategory",
+        "procurementMethod",
+        "procurementMethodDetails",
+        "items",
+    }
 )
 IMPLEMENTATION_ONLY_CONTRACT = frozenset({"id", "implementation", "amendments"})
 
@@ -101,7 +108,11 @@ def release_events(release: Json, context: OcdsContext) -> list[dict[str, Any]]:
         *reader.tender_events(),
         *reader.bid_events(),
         *reader.award_events(),
-        *(event for contract in _list(release, "contracts") for event in reader.contract_events(contract)),
+        *(
+            event
+            for contract in _list(release, "contracts")
+            for event in reader.contract_events(contract)
+        ),
     ]
 
 
@@ -138,7 +149,9 @@ class _Reader:
             "is_centralized": self.planning.get("isCentralized"),
             "items": self.items(self.tender),
         }
-        return [self.event("plan", str(data["plan_id"]), _compact(data), data["planned_at"], self.ocid)]
+        return [
+            self.event("plan", str(data["plan_id"]), _compact(data), data["planned_at"], self.ocid)
+        ]
 
     def tender_events(self) -> list[dict[str, Any]]:
         # A tender section that only names the procurement method and items (a direct award) is not a tender.
@@ -159,14 +172,19 @@ class _Reader:
             "bid_deposit_fen": self.fen(self.tender.get("bidDeposit")),
             "published_at": self.time(self.tender.get("datePublished", period.get("startDate"))),
             "tender_period": _compact(
-                {"start": self.time(period.get("startDate")), "end": self.time(period.get("endDate"))}
+                {
+                    "start": self.time(period.get("startDate")),
+                    "end": self.time(period.get("endDate")),
+                }
             ),
             "number_of_tenderers": self.tender.get("numberOfTenderers"),
             "items": self.items(self.tender),
             "single_source_approval_id": self.tender.get("singleSourceApprovalId"),
         }
         compacted = _compact(data, nullable=("number_of_tenderers",))
-        return [self.event("tender", str(data["tender_id"]), compacted, data["published_at"], self.ocid)]
+        return [
+            self.event("tender", str(data["tender_id"]), compacted, data["published_at"], self.ocid)
+        ]
 
     def bid_events(self) -> list[dict[str, Any]]:
         events = []
@@ -213,7 +231,11 @@ class _Reader:
                 "items": self.items(award),
             }
             compacted = _compact(data, nullable=("notice_published_at", "value"))
-            events.append(self.event("award", str(data["award_id"]), compacted, data["decided_at"], data["award_id"]))
+            events.append(
+                self.event(
+                    "award", str(data["award_id"]), compacted, data["decided_at"], data["award_id"]
+                )
+            )
         return events
 
     def contract_events(self, contract: Json) -> list[dict[str, Any]]:
@@ -232,7 +254,10 @@ class _Reader:
             "signed_at": self.time(contract.get("dateSigned")),
             "published_at": self.time(contract.get("datePublished")),
             "period": _compact(
-                {"start_date": self.date(period.get("startDate")), "end_date": self.date(period.get("endDate"))}
+                {
+                    "start_date": self.date(period.get("startDate")),
+                    "end_date": self.date(period.get("endDate")),
+                }
             ),
             "fiscal_year": self.fiscal_year(),
             "budget_project_id": self.budget.get("projectID"),
@@ -243,14 +268,28 @@ class _Reader:
         # An entry that only carries payments, acceptances or amendments (published before the contract) is no contract.
         signed = not set(contract) <= IMPLEMENTATION_ONLY_CONTRACT
         return [
-            *([self.event("contract", str(contract_id), compacted, data["signed_at"], contract_id)] if signed else []),
-            *(self.amendment(contract_id, amendment) for amendment in _list(contract, "amendments")),
+            *(
+                [
+                    self.event(
+                        "contract", str(contract_id), compacted, data["signed_at"], contract_id
+                    )
+                ]
+                if signed
+                else []
+            ),
+            *(
+                self.amendment(contract_id, amendment)
+                for amendment in _list(contract, "amendments")
+            ),
             *(
                 self.acceptance(contract_id, milestone)
                 for milestone in _list(implementation, "milestones")
                 if milestone.get("code") == ACCEPTANCE_MILESTONE
             ),
-            *(self.payment(contract_id, transaction) for transaction in _list(implementation, "transactions")),
+            *(
+                self.payment(contract_id, transaction)
+                for transaction in _list(implementation, "transactions")
+            ),
         ]
 
     def amendment(self, contract_id: object, amendment: Json) -> dict[str, Any]:
@@ -269,7 +308,9 @@ class _Reader:
             "rationale": amendment.get("rationale"),
         }
         amendment_id = data["amendment_id"]
-        return self.event("amendment", str(amendment_id), _compact(data), data["amended_at"], amendment_id)
+        return self.event(
+            "amendment", str(amendment_id), _compact(data), data["amended_at"], amendment_id
+        )
 
     def acceptance(self, contract_id: object, milestone: Json) -> dict[str, Any]:
         data = {
@@ -286,7 +327,9 @@ class _Reader:
             "certificate_no": milestone.get("certificateNo"),
         }
         acceptance_id = data["acceptance_id"]
-        return self.event("acceptance", str(acceptance_id), _compact(data), data["accepted_at"], acceptance_id)
+        return self.event(
+            "acceptance", str(acceptance_id), _compact(data), data["accepted_at"], acceptance_id
+        )
 
     def payment(self, contract_id: object, transaction: Json) -> dict[str, Any]:
         data = {
@@ -308,8 +351,12 @@ class _Reader:
 
     # -- building blocks ----------------------------------------------------------------------------
 
-    def event(self, kind: str, record_id: str, data: dict[str, Any], time: object, subject: object) -> dict[str, Any]:
-        content = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    def event(
+        self, kind: str, record_id: str, data: dict[str, Any], time: object, subject: object
+    ) -> dict[str, Any]:
+        content = hashlib.sha256(
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
         return build_event(
             f"{PROCUREMENT}{kind}.v1",
             self.context.event_source,
@@ -323,7 +370,12 @@ class _Reader:
 
     def method(self) -> dict[str, Any]:
         classification = self.tender.get("classification") or next(
-            (item.get("classification") for item in _list(self.tender, "items") if item.get("classification")), None
+            (
+                item.get("classification")
+                for item in _list(self.tender, "items")
+                if item.get("classification")
+            ),
+            None,
         )
         return {
             "item_category": _classification(classification),
@@ -335,7 +387,9 @@ class _Reader:
     def fiscal_year(self) -> object:
         if "fiscalYear" in self.budget:
             return self.budget["fiscalYear"]
-        started = self.time(self.planning.get("date") or _object(self.tender, "tenderPeriod").get("startDate"))
+        started = self.time(
+            self.planning.get("date") or _object(self.tender, "tenderPeriod").get("startDate")
+        )
         return int(started[:4]) if isinstance(started, str) and started[:4].isdigit() else None
 
     def items(self, holder: Json) -> list[dict[str, Any]]:
@@ -358,7 +412,10 @@ class _Reader:
         party = self.parties.get(str(reference.get("id")), {})
         identifier = _object(party, "identifier")
         return _compact(
-            {"id": identifier.get("id", reference.get("id")), "name": reference.get("name", party.get("name"))}
+            {
+                "id": identifier.get("id", reference.get("id")),
+                "name": reference.get("name", party.get("name")),
+            }
         )
 
     def money(self, value: object) -> dict[str, Any] | None:
@@ -400,7 +457,13 @@ def _convert(converter_: Converter, value: object) -> Any:
 def _classification(value: object) -> dict[str, Any] | None:
     if not isinstance(value, Mapping):
         return None
-    return _compact({"scheme": value.get("scheme"), "id": value.get("id"), "description": value.get("description")})
+    return _compact(
+        {
+            "scheme": value.get("scheme"),
+            "id": value.get("id"),
+            "description": value.get("description"),
+        }
+    )
 
 
 def _compact(data: dict[str, Any], nullable: Sequence[str] = ()) -> dict[str, Any]:
@@ -415,4 +478,6 @@ def _object(holder: Json, name: str) -> Json:
 
 def _list(holder: Json, name: str) -> list[Json]:
     value = holder.get(name)
-    return [entry for entry in value if isinstance(entry, Mapping)] if isinstance(value, list) else []
+    return (
+        [entry for entry in value if isinstance(entry, Mapping)] if isinstance(value, list) else []
+    )

@@ -37,7 +37,11 @@ class CursorPaging:
         return params
 
     def advance(
-        self, position: Position, body: Mapping[str, Any], versions: Sequence[object], page_size: int
+        self,
+        position: Position,
+        body: Mapping[str, Any],
+        versions: Sequence[object],
+        page_size: int,
     ) -> tuple[dict[str, Any], bool]:
         following = body.get(self.next_field)
         if following is None or following == "" or following == position.get("cursor"):
@@ -62,7 +66,11 @@ class PagePaging:
         return params
 
     def advance(
-        self, position: Position, body: Mapping[str, Any], versions: Sequence[object], page_size: int
+        self,
+        position: Position,
+        body: Mapping[str, Any],
+        versions: Sequence[object],
+        page_size: int,
     ) -> tuple[dict[str, Any], bool]:
         page = int(position.get("page", self.first_page))
         since = position.get("since")

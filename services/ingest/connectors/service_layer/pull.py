@@ -48,7 +48,9 @@ class PullSummary:
     results: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
-        counts = ", ".join(f"{status} {self.results[status]}" for status in ("accepted", "duplicate", "rejected"))
+        counts = ", ".join(
+            f"{status} {self.results[status]}" for status in ("accepted", "duplicate", "rejected")
+        )
         return f"{self.connector_id}: {self.batches} batch(es); {counts}"
 
 
@@ -57,10 +59,18 @@ def drain(connector: Connector, deps: PullDeps) -> PullSummary:
     summary = PullSummary(connector.connector_id)
     with bound_contextvars(connector=connector.connector_id):
         known = deps.checkpoints.load(connector.connector_id).values()
-        deps.metrics.watermark(connector.connector_id, max((c.watermark for c in known if c.watermark), default=None))
+        deps.metrics.watermark(
+            connector.connector_id, max((c.watermark for c in known if c.watermark), default=None)
+        )
         for batch in connector.batches(deps.checkpoints):
             results = (
-                ingest(deps.ingestion, batch.items, connector.source_system, received_at=deps.clock(), stage=Stage.PULL)
+                ingest(
+                    deps.ingestion,
+                    batch.items,
+                    connector.source_system,
+                    received_at=deps.clock(),
+                    stage=Stage.PULL,
+                )
                 if batch.items
                 else []
             )

@@ -53,7 +53,10 @@ def status_lines(
         lines += [_stream_line(checkpoint, now) for checkpoint in streams]
         if files:
             lines.append(_files_line(connector_id, files, now))
-    return [replace(line, watermark=_in(line.watermark, zone), saved_at=_in(line.saved_at, zone)) for line in lines]
+    return [
+        replace(line, watermark=_in(line.watermark, zone), saved_at=_in(line.saved_at, zone))
+        for line in lines
+    ]
 
 
 def _in(moment: datetime | None, zone: tzinfo) -> datetime | None:
@@ -66,7 +69,9 @@ def _lag(watermark: datetime | None, now: datetime) -> float | None:
 
 def _stream_line(saved: SavedCheckpoint, now: datetime) -> StatusLine:
     checkpoint = saved.checkpoint
-    position = ", ".join(f"{name}={_shown(value)}" for name, value in checkpoint.position.items()) or "-"
+    position = (
+        ", ".join(f"{name}={_shown(value)}" for name, value in checkpoint.position.items()) or "-"
+    )
     return StatusLine(
         saved.connector_id,
         checkpoint.stream,
@@ -86,11 +91,17 @@ def _shown(value: object) -> object:
 
 def _files_line(connector_id: str, files: list[SavedCheckpoint], now: datetime) -> StatusLine:
     states = Counter(
-        "rejected" if saved.checkpoint.position.get("report") else str(saved.checkpoint.position.get("state"))
+        "rejected"
+        if saved.checkpoint.position.get("report")
+        else str(saved.checkpoint.position.get("state"))
         for saved in files
     )
     newest = max(files, key=lambda saved: saved.saved_at)
     summary = ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
     position = f"{len(files)} file(s): {summary}; last {newest.checkpoint.position.get('file')}"
-    watermark = max((saved.checkpoint.watermark for saved in files if saved.checkpoint.watermark), default=None)
-    return StatusLine(connector_id, "files", position, watermark, newest.saved_at, _lag(watermark, now))
+    watermark = max(
+        (saved.checkpoint.watermark for saved in files if saved.checkpoint.watermark), default=None
+    )
+    return StatusLine(
+        connector_id, "files", position, watermark, newest.saved_at, _lag(watermark, now)
+    )

@@ -77,7 +77,9 @@ class BaseConnector(ABC):
                         self.setup()
                     run_pass(self)
                 except (InfrastructureError, ConnectorError) as exc:
-                    log.warning("pull pass failed; retrying", connector=self.connector_id, error=str(exc))
+                    log.warning(
+                        "pull pass failed; retrying", connector=self.connector_id, error=str(exc)
+                    )
                     self._disconnect()
                 self._stopping.wait(self.common.poll_interval_seconds)
         finally:

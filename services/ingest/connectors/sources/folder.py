@@ -63,7 +63,9 @@ class Record:
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     records: list[Record]
-    column_of: Callable[[str], str | None]  # contract violation path → source column, for the report
+    column_of: Callable[
+        [str], str | None
+    ]  # contract violation path → source column, for the report
 
 
 class FileFormat(Protocol):
@@ -115,7 +117,12 @@ class FileBatch(Batch):
 
 class FolderConnector(BaseConnector):
     def __init__(
-        self, common: Common, event_types: tuple[str, ...], folder: Path, file_format: FileFormat, **callbacks: Any
+        self,
+        common: Common,
+        event_types: tuple[str, ...],
+        folder: Path,
+        file_format: FileFormat,
+        **callbacks: Any,
     ) -> None:
         super().__init__(common, event_types, **callbacks)
         self.folder = folder
@@ -134,13 +141,17 @@ class FolderConnector(BaseConnector):
             try:
                 content = path.read_bytes()
             except OSError as exc:
-                log.warning("dropped file vanished or is unreadable", file=path.name, error=str(exc))
+                log.warning(
+                    "dropped file vanished or is unreadable", file=path.name, error=str(exc)
+                )
                 continue
             digest = hashlib.sha256(content).hexdigest()
             saved = checkpoints.load_stream(self.connector_id, f"file:{digest}")
             progress = FileProgress.from_position(dict(saved.position)) if saved else None
             if progress is not None and progress.finished:
-                log.info("file already processed; not ingested again", file=path.name, sha256=digest)
+                log.info(
+                    "file already processed; not ingested again", file=path.name, sha256=digest
+                )
                 self._finish(path, progress)
                 continue
             yield from self._file_batches(path, content, digest, progress)
@@ -155,7 +166,9 @@ class FolderConnector(BaseConnector):
             log.error("dropped file cannot be read", file=path.name, reason=str(exc))
             unreadable = FileProgress(path.name, digest, 0)
             unreadable.report.append(_report_row(None, "", "", UNREADABLE_FILE, str(exc)))
-            yield FileBatch([], Checkpoint(stream, {}, watermark), path=path, progress=unreadable, final=True)
+            yield FileBatch(
+                [], Checkpoint(stream, {}, watermark), path=path, progress=unreadable, final=True
+            )
             return
         progress = progress or FileProgress(path.name, digest, len(parsed.records))
         pending = parsed.records[progress.done :]
@@ -191,7 +204,9 @@ class FolderConnector(BaseConnector):
         candidates = [
             path
             for path in self.folder.iterdir()
-            if path.is_file() and not path.name.startswith(".") and self.file_format.accepts(path.name)
+            if path.is_file()
+            and not path.name.startswith(".")
+            and self.file_format.accepts(path.name)
         ]
         return sorted(candidates, key=lambda path: (path.stat().st_mtime, path.name))
 
@@ -207,7 +222,12 @@ class FolderConnector(BaseConnector):
             os.replace(path, target)
         except FileNotFoundError:
             return
-        log.info("dropped file processed", file=path.name, outcome=outcome, rejected_rows=len(progress.report))
+        log.info(
+            "dropped file processed",
+            file=path.name,
+            outcome=outcome,
+            rejected_rows=len(progress.report),
+        )
 
 
 def _rejections(batch: FileBatch, results: Sequence[ItemResult]) -> list[dict[str, Any]]:
@@ -226,7 +246,9 @@ def _rejections(batch: FileBatch, results: Sequence[ItemResult]) -> list[dict[st
     return rows
 
 
-def _report_row(row: int | None, column: str, field_path: str, rule: str, reason: str) -> dict[str, Any]:
+def _report_row(
+    row: int | None, column: str, field_path: str, rule: str, reason: str
+) -> dict[str, Any]:
     return {"row": row, "column": column, "field": field_path, "rule": rule, "reason": reason}
 
 
@@ -239,5 +261,8 @@ def write_report(moved_file: Path, rows: Sequence[dict[str, Any]]) -> tuple[Path
     writer.writeheader()
     writer.writerows(rows)
     as_csv.write_text(text.getvalue(), encoding="utf-8-sig")
-    as_json.write_text(json.dumps({"file": moved_file.name, "rows": list(rows)}, ensure_ascii=False, indent=2), "utf-8")
+    as_json.write_text(
+        json.dumps({"file": moved_file.name, "rows": list(rows)}, ensure_ascii=False, indent=2),
+        "utf-8",
+    )
     return as_csv, as_json

@@ -65,7 +65,10 @@ class RestApiConnector(BaseConnector):
         if self.spec.token:
             headers["Authorization"] = f"Bearer {self.spec.token}"
         self._client = httpx.Client(
-            base_url=self.spec.base_url, transport=self._transport, timeout=self.spec.timeout_seconds, headers=headers
+            base_url=self.spec.base_url,
+            transport=self._transport,
+            timeout=self.spec.timeout_seconds,
+            headers=headers,
         )
 
     def close(self) -> None:
@@ -79,25 +82,44 @@ class RestApiConnector(BaseConnector):
             checkpoint = saved.get(resource.name)
             yield from self._resource_batches(resource, checkpoint)
 
-    def _resource_batches(self, resource: ResourceSpec, checkpoint: Checkpoint | None) -> Iterator[Batch]:
+    def _resource_batches(
+        self, resource: ResourceSpec, checkpoint: Checkpoint | None
+    ) -> Iterator[Batch]:
         position: dict[str, Any] = dict(checkpoint.position) if checkpoint else {}
         delivered = set(position.pop(DELIVERED, ()))
         watermark = checkpoint.watermark if checkpoint else None
         done = False
         while not done:
-            body = self._get(resource.path, {**resource.params, **resource.paging.params(position, resource.page_size)})
+            body = self._get(
+                resource.path,
+                {**resource.params, **resource.paging.params(position, resource.page_size)},
+            )
             items = self._items(resource, body)
-            versions = [item.get(resource.mapping.version) if resource.mapping.version else None for item in items]
+            versions = [
+                item.get(resource.mapping.version) if resource.mapping.version else None
+                for item in items
+            ]
             following, done = resource.paging.advance(position, body, versions, resource.page_size)
             watermark = self._newest(versions) or watermark
             identities = [resource.record_id(self.connector_id, item) for item in items]
-            unread = [(identity, item) for identity, item in zip(identities, items) if identity not in delivered]
+            unread = [
+                (identity, item)
+                for identity, item in zip(identities, items)
+                if identity not in delivered
+            ]
             if unread or following != position:
-                events: list[object] = [self._event(resource, item, identity) for identity, item in unread]
-                yield Batch(events, Checkpoint(resource.name, {**following, DELIVERED: identities}, watermark))
+                events: list[object] = [
+                    self._event(resource, item, identity) for identity, item in unread
+                ]
+                yield Batch(
+                    events,
+                    Checkpoint(resource.name, {**following, DELIVERED: identities}, watermark),
+                )
             position, delivered = following, set(identities)
 
-    def _event(self, resource: ResourceSpec, item: Mapping[str, Any], identity: str) -> dict[str, Any]:
+    def _event(
+        self, resource: ResourceSpec, item: Mapping[str, Any], identity: str
+    ) -> dict[str, Any]:
         return to_event(resource.mapping, item, source=self.common.event_source, event_id=identity)
 
     def _items(self, resource: ResourceSpec, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -114,7 +136,8 @@ class RestApiConnector(BaseConnector):
         retrying = Retrying(
             stop=stop_after_attempt(self.spec.retry.attempts),
             wait=wait_exponential(
-                multiplier=self.spec.retry.initial_backoff_seconds, max=self.spec.retry.max_backoff_seconds
+                multiplier=self.spec.retry.initial_backoff_seconds,
+                max=self.spec.retry.max_backoff_seconds,
             ),
             retry=retry_if_exception_type((_RetryableAnswer, httpx.TransportError)),
             sleep=self._sleep,
@@ -135,9 +158,13 @@ class RestApiConnector(BaseConnector):
         try:
             body = response.json()
         except ValueError as exc:
-            raise SourceRefused(f"接口返回非 JSON / connector '{self.connector_id}': GET {path} is not JSON") from exc
+            raise SourceRefused(
+                f"接口返回非 JSON / connector '{self.connector_id}': GET {path} is not JSON"
+            ) from exc
         if not isinstance(body, dict):
-            raise SourceRefused(f"接口返回格式不符 / connector '{self.connector_id}': GET {path} is not a JSON object")
+            raise SourceRefused(
+                f"接口返回格式不符 / connector '{self.connector_id}': GET {path} is not a JSON object"
+            )
         return body
 
     def _request(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:

@@ -41,7 +41,13 @@ def _default_engine(url: str) -> Engine:
 
 
 class StagingDatabaseConnector(BaseConnector):
-    def __init__(self, spec: StagingSpec, *, engine_factory: EngineFactory = _default_engine, **callbacks: Any) -> None:
+    def __init__(
+        self,
+        spec: StagingSpec,
+        *,
+        engine_factory: EngineFactory = _default_engine,
+        **callbacks: Any,
+    ) -> None:
         super().__init__(spec.common, event_types(spec), **callbacks)
         self.spec = spec
         self._engine_factory = engine_factory
@@ -52,7 +58,9 @@ class StagingDatabaseConnector(BaseConnector):
         engine = self._engine_factory(self.spec.url)
         try:
             with engine.connect() as connection:
-                self._tables = {spec.stream: self._reflect(connection, spec) for spec in self.spec.tables}
+                self._tables = {
+                    spec.stream: self._reflect(connection, spec) for spec in self.spec.tables
+                }
         except SQLAlchemyError as exc:
             engine.dispose()
             raise SourceUnavailable(
@@ -73,7 +81,9 @@ class StagingDatabaseConnector(BaseConnector):
         saved = checkpoints.load(self.connector_id)
         for spec in self.spec.tables:
             checkpoint = saved.get(spec.stream)
-            yield from self._table_batches(spec, Watermark.from_position(checkpoint.position) if checkpoint else None)
+            yield from self._table_batches(
+                spec, Watermark.from_position(checkpoint.position) if checkpoint else None
+            )
 
     def _table_batches(self, spec: TableSpec, watermark: Watermark | None) -> Iterator[Batch]:
         while True:
@@ -91,7 +101,9 @@ class StagingDatabaseConnector(BaseConnector):
                 )
                 for row in rows
             ]
-            checkpoint = Checkpoint(spec.stream, watermark.position(), self._aware(watermark.updated_at))
+            checkpoint = Checkpoint(
+                spec.stream, watermark.position(), self._aware(watermark.updated_at)
+            )
             yield Batch(items, checkpoint, origins=[row[spec.primary_key] for row in rows])
             if len(rows) < self.common.batch_size:
                 return
@@ -99,7 +111,12 @@ class StagingDatabaseConnector(BaseConnector):
     def _fetch(self, spec: TableSpec, watermark: Watermark | None) -> list[Mapping[str, Any]]:
         table = self._tables[spec.stream]
         updated_at, key = table.c[spec.updated_at], table.c[spec.primary_key]
-        query = sa.select(table).where(updated_at.is_not(None)).order_by(updated_at, key).limit(self.common.batch_size)
+        query = (
+            sa.select(table)
+            .where(updated_at.is_not(None))
+            .order_by(updated_at, key)
+            .limit(self.common.batch_size)
+        )
         if watermark is not None:
             query = query.where(
                 sa.or_(
@@ -118,12 +135,16 @@ class StagingDatabaseConnector(BaseConnector):
 
     def _reflect(self, connection: sa.Connection, spec: TableSpec) -> sa.Table:
         try:
-            table = sa.Table(spec.table, sa.MetaData(), autoload_with=connection, schema=spec.schema)
+            table = sa.Table(
+                spec.table, sa.MetaData(), autoload_with=connection, schema=spec.schema
+            )
         except NoSuchTableError:
             raise SourceRefused(
                 f"前置库缺少表 / connector '{self.connector_id}': table {spec.stream} does not exist"
             ) from None
-        missing = sorted(({spec.primary_key, spec.updated_at} | spec.mapping.columns) - set(table.c.keys()))
+        missing = sorted(
+            ({spec.primary_key, spec.updated_at} | spec.mapping.columns) - set(table.c.keys())
+        )
         if missing:
             raise SourceRefused(
                 f"前置库缺少字段 / connector '{self.connector_id}': table {spec.stream} has no column(s) "

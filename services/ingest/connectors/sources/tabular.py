@@ -48,17 +48,25 @@ class TabularFormat:
     def parse(self, name: str, content: bytes, content_hash: str) -> ParsedFile:
         spec = self._spec_for(name)
         assert spec is not None, "accepts() chose this file"
-        header, rows = _xlsx(content, spec) if name.lower().endswith(".xlsx") else _csv(content, spec)
+        header, rows = (
+            _xlsx(content, spec) if name.lower().endswith(".xlsx") else _csv(content, spec)
+        )
         missing = sorted(spec.mapping.columns - set(header))
         if missing:
             raise UnreadableFile(f"缺少列 / the header lacks column(s): {', '.join(missing)}")
-        records = [Record(number, [self._event(spec, row, content_hash, number)]) for number, row in rows]
+        records = [
+            Record(number, [self._event(spec, row, content_hash, number)]) for number, row in rows
+        ]
         return ParsedFile(records, spec.mapping.column_of)
 
-    def _event(self, spec: FileSpec, row: dict[str, Any], content_hash: str, number: int) -> dict[str, Any]:
+    def _event(
+        self, spec: FileSpec, row: dict[str, Any], content_hash: str, number: int
+    ) -> dict[str, Any]:
         mapping = spec.mapping
         identity = (
-            spec.record_id(self.connector_id, row) if mapping.key else event_id(self.connector_id, content_hash, number)
+            spec.record_id(self.connector_id, row)
+            if mapping.key
+            else event_id(self.connector_id, content_hash, number)
         )
         return to_event(mapping, row, source=self.event_source, event_id=identity)
 
@@ -88,7 +96,9 @@ def _rows(header: list[str], lines: Iterator[tuple[int, list[Any]]]) -> list[Row
         if all(value is None for value in values):
             continue
         values += [None] * (len(header) - len(values))
-        rows.append((number, {name: value for name, value in zip(header, values, strict=False) if name}))
+        rows.append(
+            (number, {name: value for name, value in zip(header, values, strict=False) if name})
+        )
     return rows
 
 
@@ -105,7 +115,9 @@ def _csv(content: bytes, spec: FileSpec) -> tuple[list[str], list[Row]]:
         if first is None:
             raise UnreadableFile("文件为空 / the file is empty")
         header = _header(first)
-        return header, _rows(header, ((number, line) for number, line in enumerate(reader, start=2)))
+        return header, _rows(
+            header, ((number, line) for number, line in enumerate(reader, start=2))
+        )
     except csv.Error as exc:
         raise UnreadableFile(f"CSV 格式错误 / malformed CSV: {exc}") from exc
 
@@ -114,7 +126,9 @@ def _xlsx(content: bytes, spec: FileSpec) -> tuple[list[str], list[Row]]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile(f"不是有效的 XLSX 文件 / not a readable XLSX workbook ({exc.__class__.__name__})") from exc
+        raise UnreadableFile(
+            f"不是有效的 XLSX 文件 / not a readable XLSX workbook ({exc.__class__.__name__})"
+        ) from exc
     try:
         if spec.sheet is not None and spec.sheet not in workbook.sheetnames:
             raise UnreadableFile(f"缺少工作表 / the workbook has no sheet {spec.sheet!r}")
@@ -124,6 +138,8 @@ def _xlsx(content: bytes, spec: FileSpec) -> tuple[list[str], list[Row]]:
         if first is None:
             raise UnreadableFile("工作表为空 / the sheet is empty")
         header = _header(list(first))
-        return header, _rows(header, ((number, list(line)) for number, line in enumerate(lines, start=2)))
+        return header, _rows(
+            header, ((number, list(line)) for number, line in enumerate(lines, start=2))
+        )
     finally:
         workbook.close()

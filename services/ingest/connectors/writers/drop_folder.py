@@ -32,8 +32,14 @@ class DropFolderWriter:
 
     def write(self, name: str, spec: FileSpec, rows: Sequence[Mapping[str, Any]]) -> Path:
         """Write ``rows`` (see ``export_rows``) as CSV or XLSX, chosen by the name's suffix."""
-        columns = list(dict.fromkeys([*spec.mapping.column_rules(), *(column for row in rows for column in row)]))
-        content = _xlsx(columns, rows) if name.lower().endswith(".xlsx") else _csv(columns, rows, spec)
+        columns = list(
+            dict.fromkeys(
+                [*spec.mapping.column_rules(), *(column for row in rows for column in row)]
+            )
+        )
+        content = (
+            _xlsx(columns, rows) if name.lower().endswith(".xlsx") else _csv(columns, rows, spec)
+        )
         return write_atomically(self.folder / name, content)
 
 

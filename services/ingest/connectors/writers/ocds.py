@@ -38,7 +38,9 @@ class OcdsWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def write(self, name: str, releases: Iterable[Mapping[str, Any]], *, raw_lines: Iterable[str] = ()) -> Path:
+    def write(
+        self, name: str, releases: Iterable[Mapping[str, Any]], *, raw_lines: Iterable[str] = ()
+    ) -> Path:
         """``raw_lines`` are appended as they are, to play a publisher that writes broken lines."""
         lines = [json.dumps(release, ensure_ascii=False) for release in releases] + list(raw_lines)
         return write_atomically(self.folder / name, ("\n".join(lines) + "\n").encode())
@@ -71,7 +73,9 @@ def _item(item: Mapping[str, Any]) -> dict[str, Any]:
         "classification": dict(item["classification"]),
     }
     if "quantity" in item:
-        written["quantity"] = float(item["quantity"]) if "." in item["quantity"] else int(item["quantity"])
+        written["quantity"] = (
+            float(item["quantity"]) if "." in item["quantity"] else int(item["quantity"])
+        )
     if "unit" in item:
         written["unit"] = {"name": item["unit"]}
     return written
@@ -143,7 +147,9 @@ class _Builder:
 
     def set_buyer(self, org: Mapping[str, Any]) -> None:
         self.buyer = self.ref(org, "buyer")
-        self.parties[org["id"]]["additionalIdentifiers"] = [{"scheme": SCHOOL_ID_SCHEME, "id": self.school_id}]
+        self.parties[org["id"]]["additionalIdentifiers"] = [
+            {"scheme": SCHOOL_ID_SCHEME, "id": self.school_id}
+        ]
 
     def budget(self, data: Mapping[str, Any]) -> dict[str, Any]:
         budget = self.planning.setdefault("budget", {})
@@ -168,7 +174,9 @@ class _Builder:
     # -- one method per event kind ------------------------------------------------------------------
 
     def add_plan(self, data: Mapping[str, Any]) -> None:
-        self.planning.update(id=data["plan_id"], date=data["planned_at"], isCentralized=data["is_centralized"])
+        self.planning.update(
+            id=data["plan_id"], date=data["planned_at"], isCentralized=data["is_centralized"]
+        )
         self.budget(data).update(
             id=data["budget_project_id"],
             project=data["budget_project_name"],
@@ -190,7 +198,10 @@ class _Builder:
             value=_value(data["value_fen"]),
             bidDeposit=_value(data["bid_deposit_fen"]),
             datePublished=data["published_at"],
-            tenderPeriod={"startDate": data["tender_period"]["start"], "endDate": data["tender_period"]["end"]},
+            tenderPeriod={
+                "startDate": data["tender_period"]["start"],
+                "endDate": data["tender_period"]["end"],
+            },
             numberOfTenderers=data["number_of_tenderers"],
             items=[_item(item) for item in data["items"]],
         )
@@ -246,7 +257,10 @@ class _Builder:
             value=_value(data["value_fen"]),
             dateSigned=data["signed_at"],
             datePublished=data["published_at"],
-            period={"startDate": data["period"]["start_date"], "endDate": data["period"]["end_date"]},
+            period={
+                "startDate": data["period"]["start_date"],
+                "endDate": data["period"]["end_date"],
+            },
         )
 
     def add_amendment(self, data: Mapping[str, Any]) -> None:
@@ -270,7 +284,10 @@ class _Builder:
             "dateMet": data["accepted_at"],
             "result": data["result"],
             "inspectors": [
-                {"staffId": person["staff_id"], **({"name": person["name"]} if "name" in person else {})}
+                {
+                    "staffId": person["staff_id"],
+                    **({"name": person["name"]} if "name" in person else {}),
+                }
                 for person in data["inspectors"]
             ],
             "value": _value(data["accepted_value_fen"]),

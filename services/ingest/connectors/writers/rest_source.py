@@ -59,11 +59,15 @@ class RestSourceStore:
             with self._file(path).open("ab") as file:
                 file.write(lines)  # one write: a reader sees whole lines or none of them
 
-    def add_events(self, resource: ResourceSpec, events: Iterable[Mapping[str, Any]], *, version: str) -> None:
+    def add_events(
+        self, resource: ResourceSpec, events: Iterable[Mapping[str, Any]], *, version: str
+    ) -> None:
         """Records mapped back from events (the inverse of the resource's mapping), stamped ``version``."""
         self.add(resource.path, (self.record(resource, event, version=version) for event in events))
 
-    def record(self, resource: ResourceSpec, event: Mapping[str, Any], *, version: str) -> dict[str, Any]:
+    def record(
+        self, resource: ResourceSpec, event: Mapping[str, Any], *, version: str
+    ) -> dict[str, Any]:
         """The record served for ``event``, stamped ``version``, as a client reads it from the JSON answer."""
         return _jsonable({**to_record(resource.mapping, event), self.version_field: version})
 
@@ -107,11 +111,17 @@ class RestSourceStore:
         since = query.get("updated_since")
         chosen = [r for r in records if since is None or str(r.get(self.version_field)) >= since]
         ordered = sorted(chosen, key=lambda record: str(record.get(self.version_field)))
-        return {"items": ordered[(page - 1) * size : page * size], "page": page, "total": len(ordered)}
+        return {
+            "items": ordered[(page - 1) * size : page * size],
+            "page": page,
+            "total": len(ordered),
+        }
 
 
 def create_source_app(store: RestSourceStore, *, token: str | None = None) -> FastAPI:
-    app = FastAPI(title="School system REST source (Qinglian simulator)", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="School system REST source (Qinglian simulator)", docs_url=None, redoc_url=None
+    )
 
     @app.get("/{path:path}")
     def serve(path: str, request: Request) -> JSONResponse:
@@ -126,7 +136,9 @@ def create_source_app(store: RestSourceStore, *, token: str | None = None) -> Fa
 @contextmanager
 def serving(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Run the app with uvicorn in a thread; yields its base URL, stops on exit."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )
     thread = threading.Thread(target=server.run, name="rest-source", daemon=True)
     thread.start()
     while not server.started and thread.is_alive():

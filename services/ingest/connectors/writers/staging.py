@@ -28,7 +28,9 @@ COLUMN_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
 }
 
 
-def staging_row(spec: TableSpec, event: Mapping[str, Any], *, updated_at: datetime) -> dict[str, Any]:
+def staging_row(
+    spec: TableSpec, event: Mapping[str, Any], *, updated_at: datetime
+) -> dict[str, Any]:
     """The row a school system writes for an event (the inverse of the table's mapping), stamped ``updated_at``."""
     return {**to_record(spec.mapping, event), spec.updated_at: updated_at}
 
@@ -42,7 +44,9 @@ class StagingWriter:
         """The table (created if missing): the primary key, ``updated_at`` and every mapped column."""
         rules = spec.mapping.column_rules()
         key_type = (
-            COLUMN_TYPES.get(rules[spec.primary_key].converter.name, sa.Text)() if spec.primary_key in rules else None
+            COLUMN_TYPES.get(rules[spec.primary_key].converter.name, sa.Text)()
+            if spec.primary_key in rules
+            else None
         )
         columns = [
             sa.Column(spec.primary_key, key_type, primary_key=True)
@@ -66,15 +70,21 @@ class StagingWriter:
         self._tables[spec.stream] = table
         return table
 
-    def write(self, spec: TableSpec, events: Iterable[Mapping[str, Any]], *, updated_at: datetime) -> int:
+    def write(
+        self, spec: TableSpec, events: Iterable[Mapping[str, Any]], *, updated_at: datetime
+    ) -> int:
         """Insert one row per event, all stamped ``updated_at`` (local time, naive, as 前置库 columns are)."""
-        return self.insert_rows(spec, [staging_row(spec, event, updated_at=updated_at) for event in events])
+        return self.insert_rows(
+            spec, [staging_row(spec, event, updated_at=updated_at) for event in events]
+        )
 
     def insert_rows(self, spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> int:
         """Insert rows as given (for rows no valid event produces: typos, missing values)."""
         if not rows:
             return 0
-        table = self._tables[spec.stream] if spec.stream in self._tables else self.create_table(spec)
+        table = (
+            self._tables[spec.stream] if spec.stream in self._tables else self.create_table(spec)
+        )
         with self.engine.begin() as connection:
             connection.execute(table.insert(), [dict(row) for row in rows])
         return len(rows)

@@ -201,7 +201,9 @@ def _contract_voucher(
 def _meeting(ctx: SchoolDay) -> None:
     """The weekly principal's-office meeting, approving the large contract payments due before the next one."""
     school, staff = ctx.school, ctx.school.staff
-    held_at = ctx.at(8, 0) if ctx.day == ctx.district.scenario.start else moment(ctx.day, MEETING_TIME)
+    held_at = (
+        ctx.at(8, 0) if ctx.day == ctx.district.scenario.start else moment(ctx.day, MEETING_TIME)
+    )
     next_held_at = moment(next_meeting_day(ctx.day), MEETING_TIME)
     meeting_id = f"MT-{school.school_id}-{ctx.day:%Y%m%d}"
     decisions = [
@@ -216,11 +218,7 @@ def _meeting(ctx: SchoolDay) -> None:
     ]
     for plan in ctx.state.processes:
         for at, kind, amount in plan.payments:
-            if (
-                plan.competitive
-                and amount >= LARGE_PAYMENT_FEN
-                and held_at < at <= next_held_at
-            ):
+            if plan.competitive and amount >= LARGE_PAYMENT_FEN and held_at < at <= next_held_at:
                 ctx.state.approved_payments[f"{plan.ocid}/{kind}"] = meeting_id
                 decisions.append(
                     {
@@ -333,7 +331,9 @@ def _first_workday_of_week(ctx: SchoolDay) -> bool:
 
 
 def _opens_its_week(day: date) -> bool:
-    return is_workday(day) and not any(is_workday(day - timedelta(days=back)) for back in range(1, day.weekday() + 1))
+    return is_workday(day) and not any(
+        is_workday(day - timedelta(days=back)) for back in range(1, day.weekday() + 1)
+    )
 
 
 def next_meeting_day(day: date) -> date:

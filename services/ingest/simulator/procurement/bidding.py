@@ -189,7 +189,10 @@ class Bidding:
         return prices
 
     def _rejectable(self, vendor: Vendor) -> bool:
-        return vendor.org_id in self._sloppy and self._disqualified_if_rejected(vendor) <= MOST_DISQUALIFIED
+        return (
+            vendor.org_id in self._sloppy
+            and self._disqualified_if_rejected(vendor) <= MOST_DISQUALIFIED
+        )
 
     def _disqualified_if_rejected(self, vendor: Vendor) -> float:
         record = self.records[vendor.org_id]
