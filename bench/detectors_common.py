@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from qinglian import broker
 from qinglian.lag import LagExporter
 from qinglian.metrics import new_registry
 from qinglian.settings import Settings, load_settings
-from qinglian.stack.processes import free_port
 from qinglian.topics import DOMAINS, raw_topic
 from services.detectors.runtime.app import RuntimeOptions, backlog_buffers, state_directory
 from services.detectors.runtime.evaluate import simulate_district
@@ -118,20 +116,6 @@ def start_process(
     }
     with log.open("ab") as handle:
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=stdout or handle, stderr=handle)
-
-
-def worker_command(settings: Settings) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "qinglian",
-        "detectors",
-        "worker",
-        "--web-port",
-        str(free_port()),
-        "--metrics-port",
-        str(free_port()),
-    ]
 
 
 def peak_rss_mb(pid: int) -> float:
