@@ -97,6 +97,8 @@ class Quarantine:
         labels = set(self.read())
         for label in labels - self.labels:
             log.warning("rule_step_quarantined", step=label)
+        for label in self.labels - labels:
+            log.info("rule_step_released", step=label)
         self.labels |= labels
         self.labels &= labels
 
@@ -127,32 +129,29 @@ class Quarantine:
 
     def record(self, hung: Iterable[HungStep]) -> None:
         """Write the steps and wait for the broker's acknowledgement (at most ``WRITE_TIMEOUT_SECONDS``)."""
-        producer = broker.durable_producer(self._settings, "qinglian-detectors-quarantine")
-        try:
-            worker = socket.gethostname()
-            pending = [
-                producer.send(
-                    quarantine_topic(self._settings),
-                    key=step.step.label.encode(),
-                    value=orjson.dumps(entry(step, worker=worker, at=datetime.now(UTC))),
-                )
-                for step in hung
-            ]
-            for future in pending:
-                future.get(timeout=WRITE_TIMEOUT_SECONDS)
-        finally:
-            producer.close(timeout=WRITE_TIMEOUT_SECONDS)
+        worker, at = socket.gethostname(), datetime.now(UTC)
+        self._write(
+            {step.step.label: orjson.dumps(entry(step, worker=worker, at=at)) for step in hung}
+        )
 
     def release(self, label: str) -> None:
-        """Lift one step's quarantine: workers run it again from their next lag measurement."""
+        """Lift one step's quarantine: workers run it again from their next read of the topic."""
         if label not in self.read():
             raise QuarantineError(
                 f"未隔离 / no quarantined step {label!r}; `qinglian detectors quarantine list` shows them"
             )
+        self._write({label: None})
+
+    def _write(self, values: dict[str, bytes | None]) -> None:
+        """One record per label (None: a tombstone), each acknowledged by the broker."""
         producer = broker.durable_producer(self._settings, "qinglian-detectors-quarantine")
         try:
-            producer.send(quarantine_topic(self._settings), key=label.encode(), value=None).get(
-                timeout=WRITE_TIMEOUT_SECONDS
-            )
+            topic = quarantine_topic(self._settings)
+            pending = [
+                producer.send(topic, key=label.encode(), value=value)
+                for label, value in values.items()
+            ]
+            for future in pending:
+                future.get(timeout=WRITE_TIMEOUT_SECONDS)
         finally:
             producer.close(timeout=WRITE_TIMEOUT_SECONDS)
