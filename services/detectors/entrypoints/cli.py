@@ -177,7 +177,7 @@ def quarantine_release(
 
     Quarantine(ctx.obj.settings).release(step)
     typer.echo(
-        f"已解除隔离 / released: {step}; workers run it again from their next lag measurement"
+        f"已解除隔离 / released: {step}; workers run it again once they next read the quarantine (every lag interval, 15 s by default)"
     )
 
 
