@@ -3,11 +3,13 @@
 Read-only: the consumer has no group, commits nothing and writes nothing. The
 range is by Kafka record time (when the record reached Kafka): ``start`` is
 inclusive, ``end`` exclusive, either may be open. Replay, the auditor's replay and
-the quarantine read with it.
+the quarantine read with it. A read that gets nothing for ``READ_IDLE_SECONDS`` while records
+are left to read stops with ``ReadStalledError`` instead of waiting for ever.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -23,6 +25,7 @@ from services.detectors.runtime.records import Record
 POLL_TIMEOUT_MS = 500
 BUFFER_HIGH = 20_000
 BUFFER_LOW = 5_000
+READ_IDLE_SECONDS = 60.0
 
 
 class ReplayRangeError(DetectorError):
@@ -33,8 +36,17 @@ class MissingTopicsError(ReplayRangeError):
     pass
 
 
+class ReadStalledError(DetectorError):
+    pass
+
+
 def read_range(
-    settings: Settings, topics: Sequence[str], *, start: datetime | None, end: datetime | None
+    settings: Settings,
+    topics: Sequence[str],
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    idle_seconds: float = READ_IDLE_SECONDS,
 ) -> Iterator[Record]:
     """Every record of ``topics`` with ``start <= Kafka time < end``, merged by Kafka time."""
     if start is not None and end is not None and end <= start:
@@ -63,12 +75,14 @@ def read_range(
         for tp in partitions:
             reader.seek(tp, first[tp])
         reader.pause(*[tp for tp in partitions if tp not in remaining])
-        yield from _merged(reader, remaining)
+        yield from _merged(reader, remaining, idle_seconds)
     finally:
         reader.close()
 
 
-def _merged(reader: KafkaConsumer, stop: dict[TopicPartition, int]) -> Iterator[Record]:
+def _merged(
+    reader: KafkaConsumer, stop: dict[TopicPartition, int], idle_seconds: float
+) -> Iterator[Record]:
     """Records of every partition merged by Kafka timestamp, as a live worker would have met them.
 
     Reading partition after partition would show the engine one school's whole range before the
@@ -76,9 +90,17 @@ def _merged(reader: KafkaConsumer, stop: dict[TopicPartition, int]) -> Iterator[
     """
     buffers: dict[TopicPartition, deque[ConsumerRecord]] = {tp: deque() for tp in stop}
     fetching = set(stop)
+    fetched_at = time.monotonic()
     while True:
         if any(not buffers[tp] for tp in fetching):
-            _fetch(reader, stop, buffers, fetching)
+            if _fetch(reader, stop, buffers, fetching):
+                fetched_at = time.monotonic()
+            elif time.monotonic() - fetched_at > idle_seconds:
+                left = ", ".join(sorted(f"{tp.topic}/{tp.partition}" for tp in fetching))
+                raise ReadStalledError(
+                    f"Kafka 无响应 / read nothing for {idle_seconds:.0f} s with records left in {left}: "
+                    "is the broker up and reachable?"
+                )
             continue
         heads = sorted((buffer[0].timestamp, tp) for tp, buffer in buffers.items() if buffer)
         if not heads:
@@ -105,8 +127,10 @@ def _fetch(
     stop: dict[TopicPartition, int],
     buffers: dict[TopicPartition, deque[ConsumerRecord]],
     fetching: set[TopicPartition],
-) -> None:
-    for tp, batch in reader.poll(timeout_ms=POLL_TIMEOUT_MS).items():
+) -> bool:
+    """Whether the poll brought any records."""
+    polled = reader.poll(timeout_ms=POLL_TIMEOUT_MS)
+    for tp, batch in polled.items():
         if tp not in fetching:
             continue
         buffers[tp].extend(message for message in batch if message.offset < stop[tp])
@@ -115,6 +139,7 @@ def _fetch(
             reader.pause(tp)
         elif len(buffers[tp]) > BUFFER_HIGH:
             reader.pause(tp)  # bounded memory: resumed once drained below BUFFER_LOW
+    return bool(polled)
 
 
 def _offsets_at(
