@@ -155,7 +155,33 @@ class _Detector:
         raise NotImplementedError
 
 
-class SchoolDetector(_Detector):
+class _WorkerDetector(_Detector):
+    """A live worker's detector: its engines keep their state in the worker's store, move with its
+    source clocks, report rule errors and skip the quarantined steps alike."""
+
+    def __init__(
+        self, store: StateStore, on_rule_error: RuleErrorHandler, skipped: Container[str]
+    ) -> None:
+        self.clocks: SourceClocks = SourceClocks()
+        self._store = store
+        self._on_rule_error = on_rule_error
+        self._skipped = skipped
+
+    def _worker_engine(
+        self, rules: RuleSet, scope: Scope, watermark: datetime | None
+    ) -> SourceWatermarkEngine:
+        return SourceWatermarkEngine(
+            rules,
+            self._store,
+            scope=scope,
+            watermark=watermark,
+            on_rule_error=self._on_rule_error,
+            skipped=self._skipped,
+            clocks=self.clocks,
+        )
+
+
+class SchoolDetector(_WorkerDetector):
     def __init__(
         self,
         rule_set: RuleSet,
@@ -166,16 +192,13 @@ class SchoolDetector(_Detector):
         skipped: Container[str] = frozenset(),
     ) -> None:
         """``skipped``: labels of rule steps not to run (see ``quarantine``)."""
+        super().__init__(store, on_rule_error, skipped)
         self._rule_set = rule_set
         self.clock_topic: str = clock_topic
-        self.clocks: SourceClocks = SourceClocks()
         self._declared: dict[int, Tick] = {}
         """Declarations read and not yet passed on, by clock partition: the latest of each."""
         self._restored: list[Record] = []
         """The clock records of the declarations the store holds, to read again (see ``restart``)."""
-        self._store = store
-        self._on_rule_error = on_rule_error
-        self._skipped = skipped
         self._router = Engine(rule_set, InMemoryStateStore(), scope=Scope.GLOBAL)
         self._engine = self._new_engine(None)
 
@@ -258,21 +281,13 @@ class SchoolDetector(_Detector):
         return Record(self.clock_topic, origin, held["offset"], held["timestamp"], None, value)
 
     def _new_engine(self, watermark: datetime | None) -> SourceWatermarkEngine:
-        return SourceWatermarkEngine(
-            self._rule_set,
-            self._store,
-            scope=Scope.SCHOOL,
-            watermark=watermark,
-            on_rule_error=self._on_rule_error,
-            skipped=self._skipped,
-            clocks=self.clocks,
-        )
+        return self._worker_engine(self._rule_set, Scope.SCHOOL, watermark)
 
     def _engines(self) -> Iterable[Engine]:
         return (self._engine,)
 
 
-class GlobalDetector(_Detector):
+class GlobalDetector(_WorkerDetector):
     def __init__(
         self,
         rule_set: RuleSet,
@@ -284,7 +299,7 @@ class GlobalDetector(_Detector):
     ) -> None:
         """``partitions``: of the clock topic; a declaration moves the global rules' time once
         the school workers of all of them have passed it on. ``skipped``: as ``SchoolDetector``'s."""
-        self.clocks: SourceClocks = SourceClocks()
+        super().__init__(store, on_rule_error, skipped)
         self._partitions = partitions
         self._heard: dict[int, dict[int, datetime]] = {}
         """By owned partition: the latest declaration of each clock partition it carried."""
@@ -293,9 +308,6 @@ class GlobalDetector(_Detector):
         self._rule_sets = {
             rule_id: single_rule_set(rule_set, rule.config) for rule_id, rule in self._rules.items()
         }
-        self._store = store
-        self._on_rule_error = on_rule_error
-        self._skipped = skipped
         self._by_rule = {
             rule_id: self._new_engine(rules, None) for rule_id, rules in self._rule_sets.items()
         }
@@ -382,15 +394,7 @@ class GlobalDetector(_Detector):
         return {int(origin): parse_time(through) for origin, through in heard.items()}
 
     def _new_engine(self, rules: RuleSet, watermark: datetime | None) -> SourceWatermarkEngine:
-        return SourceWatermarkEngine(
-            rules,
-            self._store,
-            scope=Scope.GLOBAL,
-            watermark=watermark,
-            on_rule_error=self._on_rule_error,
-            skipped=self._skipped,
-            clocks=self.clocks,
-        )
+        return self._worker_engine(rules, Scope.GLOBAL, watermark)
 
     def _engines(self) -> Iterable[Engine]:
         return self._by_rule.values()
