@@ -26,7 +26,6 @@ from pathlib import Path
 import faust
 import orjson
 import uvloop
-from kafka import TopicPartition
 
 from bench.detectors_common import (
     BENCH_OPTIONS,
@@ -57,11 +56,7 @@ def raw_consume_and_decode(settings: Settings) -> Progress:
     reader = broker.consumer(
         settings, group_id=None, max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024
     )
-    partitions = [
-        TopicPartition(t, p)
-        for t in raw_topics(settings)
-        for p in sorted(reader.partitions_for_topic(t) or ())
-    ]
+    partitions = broker.topic_partitions(reader, raw_topics(settings))
     reader.assign(partitions)
     reader.seek_to_beginning()
     ends = reader.end_offsets(partitions)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterable
 
 import murmurhash2
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import (
     CoordinatorLoadInProgressError,
@@ -38,6 +39,15 @@ KAFKA_MURMUR2_SEED = 0x9747B28C
 REMEMBERED_PARTITIONS = (
     16_384  # a district's school ids with room to spare; global keys come and go
 )
+
+
+def topic_partitions(reader: KafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` the reader's metadata knows, in order (none for a missing topic)."""
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(reader.partitions_for_topic(topic) or ())
+    ]
 
 
 @functools.lru_cache(maxsize=REMEMBERED_PARTITIONS)

@@ -10,7 +10,7 @@ is an observation, it must never stop the service it watches.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 from kafka import KafkaConsumer, TopicPartition
@@ -80,7 +80,7 @@ class LagExporter:
                 for tp, meta in admin.list_consumer_group_offsets(self._group).items()
                 if tp.topic in self._topics and meta.offset >= 0
             }
-            partitions = list(_partitions(reader, self._topics))
+            partitions = broker.topic_partitions(reader, self._topics)
             lag = consumer_lag(
                 committed, reader.beginning_offsets(partitions), reader.end_offsets(partitions)
             )
@@ -100,9 +100,3 @@ class LagExporter:
             except (KafkaError, QinglianError, OSError) as exc:
                 log.warning("consumer_lag_unavailable", group=self._group, error=str(exc))
             self._stop.wait(self._interval)
-
-
-def _partitions(reader: KafkaConsumer, topics: Iterable[str]) -> Iterable[TopicPartition]:
-    for topic in topics:
-        for partition in sorted(reader.partitions_for_topic(topic) or ()):
-            yield TopicPartition(topic, partition)

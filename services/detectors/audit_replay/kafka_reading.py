@@ -46,11 +46,7 @@ class KafkaSources:
         """How many records ``records`` will yield (for the progress bar)."""
         reader = broker.consumer(self._settings, group_id=None)
         try:
-            partitions = [
-                TopicPartition(t, p)
-                for t in topics
-                for p in sorted(reader.partitions_for_topic(t) or ())
-            ]
+            partitions = broker.topic_partitions(reader, topics)
             if not partitions:
                 raise ReplayRequestError(
                     f"主题不存在 / none of the topics exist: {', '.join(topics)}"

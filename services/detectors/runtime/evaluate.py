@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, Self
 
 import orjson
-from kafka import TopicPartition
 
 from contracts.pii import is_pseudonym, pseudonym, pseudonymize
 from qinglian import broker
@@ -262,9 +261,7 @@ def _collect_alerts(
     deadline = time.monotonic() + timeout_seconds
     while not reader.partitions_for_topic(topic) and time.monotonic() < deadline:
         time.sleep(0.2)  # metadata of a topic created moments ago
-    reader.assign(
-        [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
-    )
+    reader.assign(broker.topic_partitions(reader, [topic]))
     reader.seek_to_beginning()
     alerts: dict[str, dict[str, Any]] = {}
     quiet_since = time.monotonic()

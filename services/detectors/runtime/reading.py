@@ -61,11 +61,7 @@ def read_range(
         fetch_max_bytes=64 * 1024 * 1024,
     )
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(reader.partitions_for_topic(topic) or ())
-        ]
+        partitions = broker.topic_partitions(reader, topics)
         if not partitions:
             raise MissingTopicsError(f"主题不存在 / none of the topics exist: {', '.join(topics)}")
         reader.assign(partitions)

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 
 import orjson
 import structlog
-from kafka import TopicPartition
 
 from qinglian import broker
 from qinglian.errors import BrokerUnavailable
@@ -25,10 +24,7 @@ class KafkaDeadLetterReader:
     def records(self) -> Iterator[Mapping[str, object]]:
         consumer = broker.consumer(self._settings, group_id=None, enable_auto_commit=False)
         try:
-            partitions = [
-                TopicPartition(self._topic, p)
-                for p in sorted(consumer.partitions_for_topic(self._topic) or ())
-            ]
+            partitions = broker.topic_partitions(consumer, [self._topic])
             if not partitions:
                 raise BrokerUnavailable(
                     f"死信主题不存在 / topic {self._topic} does not exist: run `qinglian stack up`"
