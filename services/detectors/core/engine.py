@@ -26,9 +26,12 @@ with ``StateEntryTooLargeError`` naming the rule and key, which reaches
 Rules keep entries small with pages (see ``pages``); the engine keeps an index
 of each key's pages, rebuilt from the store with the timers.
 
-The engine names the step it is running (``step_in_progress``, readable from another
-thread) and skips the steps it is told to (``skipped``: their labels), each as a failed
-step: the runtime's stall watch names a rule stuck in a loop, and quarantines it there.
+The engine names the rule step whose rule code is running (``step_in_progress``, readable
+from another thread) and skips the steps it is told to (``skipped``: their labels), each as a
+failed step: the runtime's stall watch names a rule stuck in a loop, and quarantines it there.
+A step quarantined while its rule code runs can be ended where it is (``end_skipped_step``,
+from a signal handler in the engine's thread): it fails like a skipped one, and saves nothing,
+since a step writes its keys only once the rule code of every one of them has returned.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from collections.abc import Callable, Container, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -97,6 +100,7 @@ class RuleStep(NamedTuple):
 
 
 _Stepping = tuple[RuleConfig, Event | None, str | None, datetime | None]
+_Result = TypeVar("_Result")
 
 
 class Engine:
@@ -153,7 +157,7 @@ class Engine:
         return self._latest_event_time - self.rule_set.allowed_lateness
 
     def step_in_progress(self) -> RuleStep | None:
-        """The rule step running now, if any (safe to call from another thread)."""
+        """The rule step whose rule code runs now, if any (safe to call from another thread)."""
         stepping = self._stepping
         if stepping is None:
             return None
@@ -175,9 +179,7 @@ class Engine:
         moment = event_time(event)
         alerts: list[Alert] = []
         for config in self._by_type.get(event["type"], ()):
-            findings = self._guarded(
-                (config, event, None, None), partial(self._apply, config, event)
-            )
+            findings = self._guarded(config, event, partial(self._apply, config, event))
             alerts.extend(self._alerts(config, findings, detected_at))
         alerts.extend(self.advance_watermark(moment, detected_at=detected_at))
         return alerts
@@ -192,11 +194,21 @@ class Engine:
         """Fire every pending timer: the input is complete (end of a bounded replay)."""
         return self._fire_due(END_OF_TIME, detected_at)
 
+    def end_skipped_step(self) -> None:
+        """Raise ``StepQuarantinedError`` if rule code of a step to skip is running: called by a
+        signal handler in the engine's thread, it ends there a step quarantined while it ran.
+        Between steps, or in the engine's own code, it does nothing."""
+        step = self.step_in_progress()
+        if step is not None and step.label in self._skipped:
+            raise StepQuarantinedError(step.label)
+
     def _apply(self, config: RuleConfig, event: Event) -> tuple[Finding, ...]:
         rule = config.rule
         if isinstance(rule, SingleEventRule):
-            return tuple(rule.evaluate(event, config.params))
-        findings: list[Finding] = []
+            return self._run_rule(
+                (config, event, None, None), lambda: tuple(rule.evaluate(event, config.params))
+            )
+        steps: list[tuple[str, Step, StoredState | None]] = []
         for key in dict.fromkeys(rule.state_keys(event, config.params)):
             _check_partitioning(rule, key, event)
             entry = self.store.get(config.rule_id, key)
@@ -208,7 +220,12 @@ class Engine:
                 self._key_pages(config.rule_id, key),
                 _timer(entry),
             )
-            step = rule.on_event(state, event, context)
+            step = self._run_rule(
+                (config, event, None, None), partial(rule.on_event, state, event, context)
+            )
+            steps.append((key, step, entry))
+        findings: list[Finding] = []
+        for key, step, entry in steps:
             self._save(config.rule_id, key, step, entry)
             findings.extend(step.findings)
         return tuple(findings)
@@ -229,17 +246,25 @@ class Engine:
                 due,
             )
             findings = self._guarded(
-                (config, None, key, due),
-                partial(self._fire, config, key, _handed(config.rule, entry["state"]), context),
+                config,
+                None,
+                partial(
+                    self._fire, config, key, due, _handed(config.rule, entry["state"]), context
+                ),
             )
             alerts.extend(self._alerts(config, findings, detected_at))
         return alerts
 
     def _fire(
-        self, config: RuleConfig, key: str, state: dict[str, Any], context: RuleContext[Any]
+        self,
+        config: RuleConfig,
+        key: str,
+        due: datetime,
+        state: dict[str, Any],
+        context: RuleContext[Any],
     ) -> tuple[Finding, ...]:
         rule: StatefulRule[Any] = config.rule  # type: ignore[assignment]  # only stateful rules set timers
-        step = rule.on_timer(state, context)
+        step = self._run_rule((config, None, key, due), partial(rule.on_timer, state, context))
         self._save(config.rule_id, key, step, None)
         return step.findings
 
@@ -314,25 +339,28 @@ class Engine:
             raise StateEntryTooLargeError(rule_id, key, len(encoded), self._max_entry_bytes)
         return encoded
 
-    def _guarded(
-        self, stepping: _Stepping, run: Callable[[], tuple[Finding, ...]]
-    ) -> tuple[Finding, ...]:
+    def _run_rule(self, stepping: _Stepping, rule_code: Callable[[], _Result]) -> _Result:
+        """Run one step's rule code, named while it runs; a skipped step raises instead."""
         self._stepping = stepping
         try:
             if self._skipped:
-                label = self.step_in_progress().label  # type: ignore[union-attr]  # set above
-                if label in self._skipped:
-                    raise StepQuarantinedError(label)
+                self.end_skipped_step()
+            return rule_code()
+        finally:
+            self._stepping = None
+
+    def _guarded(
+        self, config: RuleConfig, event: Event | None, run: Callable[[], tuple[Finding, ...]]
+    ) -> tuple[Finding, ...]:
+        """``run`` a step, a failure (``end_skipped_step``'s included) reported as a rule error."""
+        try:
             return run()
         except Exception as exc:
-            config, event, _, _ = stepping
             error = RuleEvaluationError(config.rule_id, event.get("id") if event else None, exc)
             if self._on_rule_error is None:
                 raise error from exc
             self._on_rule_error(error)
             return ()
-        finally:
-            self._stepping = None
 
     def _alerts(
         self, config: RuleConfig, findings: tuple[Finding, ...], detected_at: datetime

@@ -354,3 +354,66 @@ def test_a_skipped_step_is_reported_as_failed_and_the_event_s_other_rules_run():
     skipped.add(f"T1@1.0.0 timer 500102001|deadline at {stored['timer']}")
     assert engine.flush(detected_at=DETECTED_AT) == []
     assert [e.rule_id for e in errors] == ["T1", "T1"]
+
+
+def test_a_step_quarantined_while_its_rule_code_runs_ends_there_and_saves_none_of_its_keys():
+    """What the worker's signal handler does (``interrupt``): the rule has written its first key's
+    state, and is stuck on the second, when the step is quarantined."""
+    engine: Engine
+    skipped: set[str] = set()
+
+    def on_event(state, event, ctx):
+        if ctx.key.endswith("second") and event["id"] == "m2":
+            skipped.add("T6@1.0.0 event m2")
+            engine.end_skipped_step()
+            raise AssertionError("the quarantined step went on")
+        return Step({**origin(event), "last": event["id"]}, None)
+
+    two_keys = StatefulRule(
+        replace(deadline_rule().meta, id="T6"),
+        lambda e, p: [school_key(e, "first"), school_key(e, "second")],
+        on_event,
+        lambda state, ctx: Step(state, None),
+    )
+    errors = []
+    engine = engine_for(two_keys, counting_rule(), on_rule_error=errors.append, skipped=skipped)
+    engine.end_skipped_step()  # between steps: nothing to end
+
+    def last_seen() -> list[tuple[str, str]]:
+        return [
+            (key, stored["state"]["last"])
+            for rule_id, key, stored in engine.store.items()
+            if rule_id == "T6"
+        ]
+
+    engine.process(meal("m1", "2026-09-01T12:01:00+08:00"), detected_at=DETECTED_AT)
+    engine.process(meal("m2", "2026-09-01T12:02:00+08:00"), detected_at=DETECTED_AT)
+    assert [(e.rule_id, e.event_id, type(e.cause)) for e in errors] == [
+        ("T6", "m2", StepQuarantinedError)
+    ]
+    assert last_seen() == [("500102001|first", "m1"), ("500102001|second", "m1")]
+    assert engine.store.get("T2", "500102001|count")["state"]["meals"] == ["m1", "m2"]
+    engine.process(meal("m3", "2026-09-01T12:03:00+08:00"), detected_at=DETECTED_AT)
+    assert last_seen() == [("500102001|first", "m3"), ("500102001|second", "m3")]
+
+
+def test_a_running_step_not_to_skip_is_not_ended():
+    engine: Engine
+    ended = []
+
+    def on_event(state, event, ctx):
+        engine.end_skipped_step()
+        ended.append(False)
+        return Step(state, None)
+
+    engine = engine_for(
+        StatefulRule(
+            replace(deadline_rule().meta, id="T7"),
+            deadline_rule().state_keys,
+            on_event,
+            lambda state, ctx: Step(state, None),
+        ),
+        skipped={"T7@1.0.0 event other"},
+    )
+    engine.process(meal("m1", "2026-09-01T12:00:00+08:00"), detected_at=DETECTED_AT)
+    assert ended == [False]
