@@ -138,7 +138,8 @@ class Settings(BaseSettings):
         600.0,
         ge=0,
         description="A detector worker that has a backlog and reads nothing for this long exits with status 75, "
-        "for its supervisor to start it again (faust's silent consumer stalls); 0 turns this off.",
+        "for its supervisor to start it again (faust's silent consumer stalls); a rule step running for "
+        "half of it is quarantined and ended in place; 0 turns both off.",
     )
     alerting_port: int = Field(8200, description="HTTP port of the alerting API and console.")
     alerting_metrics_port: int = Field(

@@ -5,7 +5,7 @@ QinglianError
     ├── RulesConfigError          the rules file or a district override is invalid
     ├── UnknownRuleError          a rule id is not in the catalogue
     ├── RuleEvaluationError       a rule failed on one event (logged, counted; the other rules run)
-    ├── StepQuarantinedError      a rule step skipped: it hung a worker before (its cause)
+    ├── StepQuarantinedError      a rule step skipped or ended: it hung a worker (its cause)
     ├── TimeTextError             a time given on the command line is not a time
     └── OcdsInputError            an OCDS settings file cannot be used
 """
@@ -46,7 +46,7 @@ class RuleEvaluationError(DetectorError):
 class StepQuarantinedError(DetectorError):
     def __init__(self, label: str) -> None:
         super().__init__(
-            f"已隔离，跳过 / skipped: the step {label} hung a detector worker before and is quarantined "
+            f"已隔离，跳过 / skipped: the step {label} hung a detector worker and is quarantined "
             "(`qinglian detectors quarantine list`; a new version of the rule runs it again)"
         )
         self.label = label

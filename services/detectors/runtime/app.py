@@ -36,6 +36,7 @@ from faust.types import TP
 from qinglian.settings import Settings
 from qinglian.topics import TopicSpec, alerts_topic, clock_topic, deadletter_topic, detector_inputs
 from services.detectors.core.config import RuleSet
+from services.detectors.runtime.interrupt import StepInterrupter
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.processor import GlobalDetector, SchoolDetector
 from services.detectors.runtime.rocks import STORE_URL, register_store
@@ -144,8 +145,10 @@ def create_app(
     options: RuntimeOptions | None = None,
     metrics: DetectorMetrics | None = None,
     skipped: Container[str] = frozenset(),
+    interrupter: StepInterrupter | None = None,
 ) -> faust.App:
-    """``skipped``: labels of quarantined rule steps (``quarantine``), which may grow while the app runs."""
+    """``skipped``: labels of quarantined rule steps (``quarantine``), which may grow while the app
+    runs; ``interrupter``: ends a quarantined step in progress in the app's detectors (``interrupt``)."""
     options = options or RuntimeOptions()
     register_store()
     app_id = options.app_id or detectors_app_id(settings)
@@ -237,6 +240,9 @@ def create_app(
         ),
         agent="global",
     )
+
+    if interrupter is not None:
+        interrupter.watch(school.detector, global_.detector)
 
     @app.agent(inputs, name="detect-school-rules")
     async def detect_school_rules(stream: faust.StreamT) -> None:

@@ -138,6 +138,11 @@ class _Detector:
             (step for engine in self._engines() if (step := engine.step_in_progress())), None
         )
 
+    def end_skipped_step(self) -> None:
+        """End the rule step running now if it is quarantined (see ``Engine.end_skipped_step``)."""
+        for engine in self._engines():
+            engine.end_skipped_step()
+
     def _engines(self) -> Iterable[Engine]:
         raise NotImplementedError
 

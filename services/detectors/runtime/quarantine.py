@@ -1,12 +1,13 @@
 """Quarantine: a rule step that hung a worker is skipped from then on, by every worker and replay.
 
-Rules are pure, so a rule stuck in a loop on an event is stuck on it every time: the worker
-the stall watch restarts (``stall``) reads the same batch again and hangs again, every
-``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS``. So before a stalled worker exits, each rule step
-it saw running for at least half that limit is recorded in the quarantine topic, a compacted
-topic keyed by the step's label (``RuleStep.label``: rule, version, event or timer). Workers
-read the topic at start and again every lag interval, on a thread of its own; replays read it too, and give the
-same alerts as the workers. The engine skips a quarantined step as a failed one: logged,
+Rules are pure, so a rule stuck in a loop on an event is stuck on it every time: a worker
+the stall watch restarts (``stall``) would read the same batch again and hang again, every
+``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS``. So a rule step the stall watch sees running for
+half that limit is recorded in the quarantine topic, a compacted topic keyed by the step's label
+(``RuleStep.label``: rule, version, event or timer), then ended where it runs (``interrupt``);
+one that cannot be ended makes the worker exit at the limit, and is recorded again then. Workers
+read the topic at start and again every lag interval, on a thread of its own; replays read it
+too, and give the same alerts as the workers. The engine skips a quarantined step as a failed one: logged,
 counted in ``qinglian_detectors_rule_errors_total``, which Prometheus alerts on. The event's
 other rules run as usual. The label carries the rule's version: a release that fixes the rule
 runs the step again. ``qinglian detectors quarantine list`` shows the steps, ``release`` lifts one.
@@ -91,16 +92,22 @@ class Quarantine:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self.labels: set[str] = set()
+        self._changing = threading.Lock()
+        self._recorded = 0
+        """Steps recorded so far: a read begun before one may not have it yet."""
 
     def refresh(self) -> None:
         """Read the topic again (it holds a handful of records): labels added and lifted since."""
+        recorded = self._recorded
         labels = set(self.read())
-        for label in labels - self.labels:
-            log.warning("rule_step_quarantined", step=label)
-        for label in self.labels - labels:
-            log.info("rule_step_released", step=label)
-        self.labels |= labels
-        self.labels &= labels
+        with self._changing:
+            lifted = self.labels - labels if self._recorded == recorded else set()
+            for label in labels - self.labels:
+                log.warning("rule_step_quarantined", step=label)
+            for label in lifted:
+                log.info("rule_step_released", step=label)
+            self.labels.update(labels)  # in place: the engines hold this set
+            self.labels.difference_update(lifted)
 
     def follow(self, interval: float) -> threading.Thread:
         """``refresh`` every ``interval`` seconds on a daemon thread of its own, so that a read
@@ -128,11 +135,16 @@ class Quarantine:
             return {}
 
     def record(self, hung: Iterable[HungStep]) -> None:
-        """Write the steps and wait for the broker's acknowledgement (at most ``WRITE_TIMEOUT_SECONDS``)."""
+        """Write the steps and wait for the broker's acknowledgement (at most
+        ``WRITE_TIMEOUT_SECONDS``); then this worker skips them at once."""
         worker, at = socket.gethostname(), datetime.now(UTC)
-        self._write(
-            {step.step.label: orjson.dumps(entry(step, worker=worker, at=at)) for step in hung}
-        )
+        written = {
+            step.step.label: orjson.dumps(entry(step, worker=worker, at=at)) for step in hung
+        }
+        self._write(written)
+        with self._changing:
+            self.labels.update(written)
+            self._recorded += 1
 
     def release(self, label: str) -> None:
         """Lift one step's quarantine: workers run it again from their next read of the topic."""

@@ -13,8 +13,9 @@ long it takes, and one that hangs (faust-streaming #74, #229, #432) is. A measur
 fails (the broker is unreachable) checks nothing: a new process would not reach it either.
 
 Each measurement also notes the rule step each agent is running (``StepWatch``). A step seen
-running for half the limit or more when the worker stalls is a rule stuck in a loop: it is
-named in the log and quarantined (``quarantine``), so that the restarted worker skips it.
+running for half the limit or more is a rule stuck in a loop: it is quarantined and ended in
+place (``quarantine``, ``interrupt``). One that could not be ended is named in the log when the
+worker stalls and quarantined again, so that the restarted worker skips it.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ group ``<topic prefix>.detectors.state<N>``. Keep the partition count a multiple
 number of workers (faust assigns whole co-partitioned groups). On one host give
 each worker its own ``--web-port`` and ``--metrics-port``. Run it under a supervisor
 that starts it again when it exits: a worker that has a backlog and reads nothing for
-``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS`` exits with status 75 (``stall``), and
-quarantines the rule step it was stuck in, if any (``quarantine``).
+``QINGLIAN_DETECTORS_STALL_RESTART_SECONDS`` exits with status 75 (``stall``). A rule step
+stuck for half that time is quarantined and ended in place (``quarantine``, ``interrupt``), so
+the exit is left for what cannot be ended so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from services.detectors.runtime.app import (
     repartition_topic_spec,
     watched_topics,
 )
+from services.detectors.runtime.interrupt import StepInterrupter, end_hung_steps
 from services.detectors.runtime.metrics import DetectorMetrics
 from services.detectors.runtime.process_memory import (
     collect_long_lived_state_less_often,
@@ -41,6 +43,7 @@ from services.detectors.runtime.quarantine import HungStep, Quarantine
 from services.detectors.runtime.stall import BatchInProgress, StallWatch, StepWatch, exit_stalled
 
 OnStall = Callable[[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]], None]
+OnHung = Callable[[Sequence[HungStep], Mapping[str, BatchInProgress]], None]
 
 
 def run_worker(
@@ -63,9 +66,16 @@ def run_worker(
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     quarantine = Quarantine(settings)
     quarantine.refresh()
+    interrupter = StepInterrupter()
     app = create_app(
-        settings, rule_set, options=options, metrics=metrics, skipped=quarantine.labels
+        settings,
+        rule_set,
+        options=options,
+        metrics=metrics,
+        skipped=quarantine.labels,
+        interrupter=interrupter,
     )
+    interrupter.install()
     watched = watched_topics(settings)
     started_at = time.time()
     metrics.note_read(started_at)
@@ -75,6 +85,7 @@ def run_worker(
         metrics,
         StallWatch(limit, started_at=started_at) if limit else None,
         on_stall=functools.partial(exit_stalled, quarantine=quarantine.record),
+        on_hung=functools.partial(end_hung_steps, quarantine=quarantine, interrupter=interrupter),
     )
     LagExporter(
         settings,
@@ -102,10 +113,12 @@ def observe_backlog(
     *,
     clock: Callable[[], float] = time.time,
     on_stall: OnStall = exit_stalled,
+    on_hung: OnHung | None = None,
 ) -> Callable[[Mapping[tuple[str, int], int]], None]:
     """What the lag exporter's thread does with each measurement: the backlog metric, a running
     table recovery's progress as the last read, then the stall watch (none: off) with the rule
-    steps in progress (those running half its limit are hung)."""
+    steps in progress: ``on_hung`` is told those running half its limit (hung) and every batch in
+    progress, then ``on_stall`` a stall."""
     steps = StepWatch()
 
     def on_measure(lag: Mapping[tuple[str, int], int]) -> None:
@@ -118,6 +131,8 @@ def observe_backlog(
             metrics.note_read(recovered_at)
         batches = metrics.batches_in_progress(now)
         hung = steps.hung(now, batches, at_least=watch.limit_seconds / 2)
+        if on_hung is not None:
+            on_hung(hung, batches)
         waited = watch.waited(now, progress_at=metrics.last_read, backlog=backlog)
         if waited is not None:
             on_stall(waited, backlog, batches, hung)

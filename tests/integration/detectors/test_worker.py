@@ -1,7 +1,7 @@
 """Detector workers on the real broker: alerts on the alerts topic, no second alert id on
 re-processing, the same alerts after one of two workers is killed with SIGKILL, and the windows
-a clock declaration closes, and the declarations a killed worker had heard; a worker stuck with a
-backlog exits to be started again.
+a clock declaration closes, and the declarations a killed worker had heard; a rule step stuck
+on an event is quarantined and ended, and a worker stuck beyond that exits to be started again.
 
 The reference is one engine fed the same events in order (``AllRulesDetector``), without the
 final flush unless the stream declares its input complete (``qinglian detectors clock``). Events are published one
@@ -345,65 +345,92 @@ def _difference(reader: TopicReader, expected: set[str]) -> str:
     return f"missing {len(expected - seen)}, unexpected {len(seen - expected)} of {len(expected)} expected"
 
 
-def test_a_worker_stuck_with_a_backlog_exits_to_be_started_again_and_an_idle_one_does_not(
+def test_a_stuck_rule_step_is_quarantined_and_ended_and_a_worker_stuck_beyond_exits(
     scoped: Settings, start_worker: Starter
 ) -> None:
-    """And the step it was stuck in is quarantined: started again, the worker skips that rule on
-    that event, runs the event's other rules, and goes on."""
+    """A rule stuck on an event for half the stall limit is quarantined and ended in place: the
+    worker raises the event's other alerts and goes on. One that cannot be ended (stuck in C)
+    makes the worker exit at the limit; started again, it skips that rule on that event, runs
+    the event's other rules, and goes on. An idle worker is not stalled."""
     settings = scoped
-    limit = 4.0
+    limit = 10.0  # the first stuck rule blocks the event loop for 5 s before it is ended
     stall_after = {"QINGLIAN_DETECTORS_STALL_RESTART_SECONDS": str(limit)}
     worker = start_worker("stuck", "--hanging-rule", environment=stall_after)
     publish_day(settings, 0, [worker])
     time.sleep(limit + 3)  # nothing waiting: idle is not stalled
     assert worker.process.poll() is None, worker.log_tail()
-
-    stuck = payment(
-        "500102000001", 900, 500_000, minutes=24 * 60
-    )  # a large payment: TA alerts on it
-    stuck["data"]["hang"] = True  # the hanging rule never returns: the event loop is blocked
-    publish(settings, [stuck])
-    try:
-        assert worker.process.wait(timeout=TIMEOUT) == EXIT_STALLED, worker.log_tail()
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the stuck worker did not exit; its log:\n{worker.log_tail()}")
-    stalled = [
-        line for line in worker.log_path.read_text().splitlines() if "detector_stalled" in line
-    ]
-    assert len(stalled) == 1, worker.log_tail()
-    logged = orjson.loads(stalled[0])
-    assert logged["backlog"] >= 1
-    stuck_batch = logged["batches_in_progress"][
-        "school"
-    ]  # the stuck event, alone: it came after a quiet spell
-    assert stuck_batch["records"] == 1
-    assert [
-        source.startswith(raw_topic(settings, "finance") + "/") for source in stuck_batch["offsets"]
-    ] == [True]
-    step = f"TH@1.0.0 event {stuck['id']}"
-    assert logged["hung_steps"] == [step]
-    assert Quarantine(settings).read()[step]["rule"] == "TH"
-
     alerts = TopicReader(settings, alerts_topic(settings))
     try:
+        stuck = payment("500102000001", 900, 500_000, minutes=24 * 60)  # large: TA alerts on it
+        stuck["data"]["hang"] = True  # the hanging rule never returns: the event loop is blocked
+        publish(settings, [stuck])
+        wait_until(
+            lambda: large_payment_alert(stuck) in alert_ids(alerts),
+            timeout=TIMEOUT,
+            describe=lambda: worker.log_tail(),
+        )
+        assert worker.process.poll() is None, worker.log_tail()
+        step = f"TH@1.0.0 event {stuck['id']}"
+        logged = logged_events(worker)
+        [quarantined] = [line for line in logged if line["event"] == "rule_steps_quarantined"]
+        assert quarantined["steps"] == [step]
+        assert any(line["event"] == "rule_step_interrupted" for line in logged)
+        [ended] = [line for line in logged if line["event"] == "rule_error"]
+        assert (ended["rule"], ended["event_id"]) == ("TH", stuck["id"])
+        assert "quarantined" in ended["error"]
+        assert not any(line["event"] == "detector_stalled" for line in logged)
+        assert Quarantine(settings).read()[step]["rule"] == "TH"
+
+        stubborn = payment("500102000001", 901, 600_000, minutes=24 * 60 + 1)
+        stubborn["data"]["hang"] = "stubborn"
+        publish(settings, [stubborn])
+        try:
+            assert worker.process.wait(timeout=TIMEOUT) == EXIT_STALLED, worker.log_tail()
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the stuck worker did not exit; its log:\n{worker.log_tail()}")
+        [stalled] = [line for line in logged_events(worker) if line["event"] == "detector_stalled"]
+        assert stalled["backlog"] >= 1
+        # The stuck event, alone: it came after a quiet spell.
+        stuck_batch = stalled["batches_in_progress"]["school"]
+        assert stuck_batch["records"] == 1
+        assert [
+            source.startswith(raw_topic(settings, "finance") + "/")
+            for source in stuck_batch["offsets"]
+        ] == [True]
+        stubborn_step = f"TH@1.0.0 event {stubborn['id']}"
+        assert stalled["hung_steps"] == [stubborn_step]
+        assert Quarantine(settings).read()[stubborn_step]["rule"] == "TH"
+
         restarted = start_worker("restarted", "--hanging-rule", environment=stall_after)
         publish_day(settings, 1, [restarted])
         assert restarted.process.poll() is None, restarted.log_tail()
-        logged_lines = restarted.log_path.read_text().splitlines()
-        # A line may follow faust's terminal escape codes (its spinner's "show cursor").
-        skipped = [
-            orjson.loads(line[line.index("{") :]) for line in logged_lines if '"rule_error"' in line
-        ]
+        skipped = {
+            (line["rule"], line["event_id"])
+            for line in logged_events(restarted)
+            if line["event"] == "rule_error"
+        }
         # At least once: a rebalance as the dead worker's session expires may deliver it again.
-        assert {(entry["rule"], entry["event_id"]) for entry in skipped} == {("TH", stuck["id"])}
-        assert "quarantined" in skipped[0]["error"]
-        [large_payment] = [
-            alert.alert_id for alert in reference_alerts([stuck]) if alert.rule_id == "TA"
-        ]
+        assert ("TH", stubborn["id"]) in skipped
+        assert skipped <= {("TH", stubborn["id"]), ("TH", stuck["id"])}
         wait_until(
-            lambda: large_payment in alert_ids(alerts),
+            lambda: large_payment_alert(stubborn) in alert_ids(alerts),
             timeout=TIMEOUT,
             describe=lambda: restarted.log_tail(),
         )
     finally:
         alerts.close()
+
+
+def large_payment_alert(event: dict) -> str:
+    [alert_id] = [alert.alert_id for alert in reference_alerts([event]) if alert.rule_id == "TA"]
+    return alert_id
+
+
+def logged_events(worker: WorkerProcess) -> list[dict]:
+    """The worker's structured log lines; a line may follow faust's terminal escape codes (its
+    spinner's "show cursor")."""
+    return [
+        orjson.loads(line[line.index("{") :])
+        for line in worker.log_path.read_text().splitlines()
+        if '"event"' in line
+    ]

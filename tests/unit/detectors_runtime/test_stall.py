@@ -50,6 +50,7 @@ class Worker:
         self.metrics.observe_assignment([TP("raw", 0)])
         self.recovery = SimpleNamespace(_last_active_event_processed_at=None)
         self.stalls: list[tuple[float, int, Mapping[str, BatchInProgress], Sequence[HungStep]]] = []
+        self.hung: list[tuple[Sequence[HungStep], Mapping[str, BatchInProgress]]] = []
         clock = iter(times)
         self.on_measure = observe_backlog(
             SimpleNamespace(tables=SimpleNamespace(recovery=self.recovery)),  # type: ignore[arg-type]
@@ -59,6 +60,7 @@ class Worker:
             on_stall=lambda waited, backlog, batches, hung: self.stalls.append(
                 (waited, backlog, batches, hung)
             ),
+            on_hung=lambda hung, batches: self.hung.append((hung, batches)),
         )
 
     def measure(self, backlog: int) -> float | None:
@@ -201,6 +203,21 @@ def test_a_stall_names_the_rule_step_that_ran_since_half_the_limit() -> None:
     [(_, _, batches, hung)] = worker.stalls
     assert batches["school"].step == STEP
     assert hung == [HungStep(STEP, 700.0, "raw.finance/3 offsets 41–41")]
+
+
+def test_every_measurement_tells_the_hung_steps_and_the_batches_in_progress() -> None:
+    """So that a hung step is ended at half the limit, before the worker stalls."""
+    worker = Worker(StallWatch(LIMIT, started_at=0.0), [100.0, 399.0, 400.0])
+    worker.metrics.batch_begun("school", [_record("raw.finance", 3, 41)], 90.0, lambda: STEP)
+    for _ in range(3):
+        worker.measure(9)
+    assert [hung for hung, _ in worker.hung] == [
+        [],
+        [],
+        [HungStep(STEP, 300.0, "raw.finance/3 offsets 41–41")],
+    ]
+    assert {batches["school"].step for _, batches in worker.hung} == {STEP}
+    assert worker.stalls == []
 
 
 def test_a_stall_in_a_rule_step_quarantines_it_then_exits() -> None:
