@@ -7,10 +7,11 @@ half that limit is recorded in the quarantine topic, a compacted topic keyed by 
 (``RuleStep.label``: rule, version, event or timer), then ended where it runs (``interrupt``);
 one that cannot be ended makes the worker exit at the limit, and is recorded again then. Workers
 read the topic at start and again every lag interval, on a thread of its own; replays read it
-too, and give the same alerts as the workers. The engine skips a quarantined step as a failed one: logged,
-counted in ``qinglian_detectors_rule_errors_total``, which Prometheus alerts on. The event's
-other rules run as usual. The label carries the rule's version: a release that fixes the rule
-runs the step again. ``qinglian detectors quarantine list`` shows the steps, ``release`` lifts one.
+too, and give the same alerts as the workers. The engine skips a quarantined step as a failed
+one: logged, counted in ``qinglian_detectors_rule_errors_total``, which Prometheus alerts on.
+The event's other rules run as usual. The label carries the rule's version: a release that
+fixes the rule runs the step again. ``qinglian detectors quarantine list`` shows the steps,
+``release`` lifts one.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Quarantine:
         self.labels: set[str] = set()
         self._changing = threading.Lock()
         self._recorded = 0
-        """Steps recorded so far: a read begun before one may not have it yet."""
+        """Writes made by ``record`` so far: a read begun before the latest may not hold it."""
 
     def refresh(self) -> None:
         """Read the topic again (it holds a handful of records): labels added and lifted since."""
