@@ -275,6 +275,10 @@ HEALTH = dashboard(
             "规则错误 / Rule errors",
             (("sum by (rule) (increase(qinglian_detectors_rule_errors_total[1h]))", "{{rule}}"),),
         ),
+        Panel(
+            "隔离的规则步骤 / Rule steps quarantined, skipped until released (`qinglian detectors quarantine list`)",
+            (("max(qinglian_detectors_quarantined_steps)", "quarantined"),),
+        ),
     ],
 )
 

@@ -51,6 +51,12 @@ class DetectorMetrics:
             "while it recovered its tables (its start, before the first).",
             registry=registry,
         )
+        self.quarantined_steps = Gauge(
+            "qinglian_detectors_quarantined_steps",
+            "Rule steps in the quarantine as this worker last read it: skipped by every worker and replay "
+            "until released or the rule's version changes.",
+            registry=registry,
+        )
         self.backlog = Gauge(
             "qinglian_detectors_backlog_messages",
             "Messages not yet committed in the partitions assigned to this worker: its share of the group's lag.",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,8 +90,12 @@ def entry(hung: HungStep, *, worker: str, at: datetime) -> dict[str, Any]:
 class Quarantine:
     """The labels of the quarantined steps, in one set that the engines read and ``refresh`` fills."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, on_count: Callable[[int], None] = lambda count: None
+    ) -> None:
+        """``on_count``: told how many steps are quarantined after each read and record."""
         self._settings = settings
+        self._on_count = on_count
         self.labels: set[str] = set()
         self._changing = threading.Lock()
         self._recorded = 0
@@ -109,6 +113,7 @@ class Quarantine:
                 log.info("rule_step_released", step=label)
             self.labels.update(labels)  # in place: the engines hold this set
             self.labels.difference_update(lifted)
+            self._on_count(len(self.labels))
 
     def follow(self, interval: float) -> threading.Thread:
         """``refresh`` every ``interval`` seconds on a daemon thread of its own, so that a read
@@ -146,6 +151,7 @@ class Quarantine:
         with self._changing:
             self.labels.update(written)
             self._recorded += 1
+            self._on_count(len(self.labels))
 
     def release(self, label: str) -> None:
         """Lift one step's quarantine: workers run it again from their next read of the topic."""

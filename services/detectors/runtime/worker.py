@@ -64,7 +64,7 @@ def run_worker(
         host=settings.bind_host,
     )
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    quarantine = Quarantine(settings)
+    quarantine = Quarantine(settings, on_count=metrics.quarantined_steps.set)
     quarantine.refresh()
     interrupter = StepInterrupter()
     app = create_app(

@@ -13,7 +13,9 @@ class ScriptedQuarantine(Quarantine):
     """Reads from a script instead of Kafka: each read takes the next answer; an exception is raised."""
 
     def __init__(self, answers: list[dict[str, Any] | Exception]) -> None:
-        super().__init__(Settings())
+        self.counts: list[int] = []
+        """What ``on_count`` was told, in order."""
+        super().__init__(Settings(), on_count=self.counts.append)
         self._answers = answers
         self.done = threading.Event()
 

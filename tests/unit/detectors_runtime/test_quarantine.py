@@ -61,3 +61,4 @@ def test_a_recorded_step_is_skipped_at_once_and_a_read_begun_before_does_not_lif
     quarantine.read = read_from_the_topic  # type: ignore[method-assign]
     quarantine.refresh()  # read after the record, and it is not there: released meanwhile
     assert labels == set()
+    assert quarantine.counts == [1, 1, 0]  # the record, the read begun before it, the release
